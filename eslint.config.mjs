@@ -1,0 +1,54 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
+  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
+  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'test-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, no HTTP clients.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({
+              name,
+              message: 'Workflow code must be deterministic: no Node built-ins.',
+            })),
+            { name: 'axios', message: 'Workflow code must not do I/O; call an activity.' },
+            { name: 'pino', message: 'Use log from @temporalio/workflow in workflow code.' },
+            { name: 'fastify', message: 'Workflow code must not do I/O.' },
+            { name: '@temporalio/client', message: 'Workflow code must not use the client.' },
+            { name: '@temporalio/worker', message: 'Workflow code must not use the worker.' },
+            { name: '@temporalio/activity', message: 'Activities are proxied, not imported, in workflow code.' },
+          ],
+          patterns: [{ group: ['**/activities/*', '**/caliza/*'], allowTypeImports: true, message: 'Import activities as types only.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'fetch', 'process'],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
