@@ -1,0 +1,72 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { VerificationActivities, VerificationSession } from '../contracts';
+import type { CalizaClient } from '../caliza/client';
+import { CALIZA_FAILURE_TYPES, toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
+
+/** What the activities need from the client; a CalizaClient fits, and so does a test double. */
+export type VerificationSessionApi = Pick<CalizaClient, 'createVerification' | 'getVerification'>;
+
+export interface ActivityDependencies {
+  caliza: VerificationSessionApi;
+}
+
+function requireBeneficiaryId(beneficiaryId: unknown): string {
+  if (typeof beneficiaryId !== 'string' || beneficiaryId.trim().length === 0) {
+    throw ApplicationFailure.nonRetryable(
+      'beneficiaryId must be a non-empty string',
+      CALIZA_FAILURE_TYPES.invalidArgument,
+    );
+  }
+  return beneficiaryId;
+}
+
+/** The session fields worth a log line; the verification URL is left out as it lets anyone start the flow. */
+function sessionLogFields(session: VerificationSession): Record<string, unknown> {
+  return { sessionId: session.id, status: session.status, type: session.type };
+}
+
+async function callCaliza(
+  operation: string,
+  beneficiaryId: unknown,
+  call: (beneficiaryId: string) => Promise<VerificationSession>,
+): Promise<VerificationSession> {
+  const id = requireBeneficiaryId(beneficiaryId);
+  try {
+    const session = await call(id);
+    log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...sessionLogFields(session) });
+    return session;
+  } catch (error) {
+    const failure = toApplicationFailure(error);
+    const first: unknown = failure.details?.[0];
+    // Failures that did not come from Caliza (bad input, bugs) carry no such details.
+    const details: Partial<CalizaFailureDetails> =
+      typeof first === 'object' && first !== null ? (first as Partial<CalizaFailureDetails>) : {};
+    log.warn(`Caliza ${operation} failed`, {
+      beneficiaryId: id,
+      failureType: failure.type,
+      retryable: failure.nonRetryable !== true,
+      status: details.status ?? null,
+      code: details.code ?? null,
+      traceId: details.traceId ?? null,
+    });
+    throw failure;
+  }
+}
+
+/** Activities built around an injected client, so the worker shares one client (and one token) across them. */
+export function createActivities(deps: ActivityDependencies): VerificationActivities {
+  return {
+    /** Creates the beneficiary's interactive session, or returns its existing PENDING one (Caliza's rule). */
+    async createVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
+      return callCaliza('create verification session', beneficiaryId, (id) =>
+        deps.caliza.createVerification(id),
+      );
+    },
+    /** Reads the beneficiary's current session (polling and webhook confirmation). */
+    async readVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
+      return callCaliza('read verification session', beneficiaryId, (id) => deps.caliza.getVerification(id));
+    },
+  };
+}
+
+export type { VerificationActivities };

@@ -1,0 +1,179 @@
+import type { VerificationSession } from '../contracts';
+import type { CalizaConfig } from './config';
+import { readErrorBody } from './error-body';
+import { CalizaApiError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
+import { HttpTransport, type TransportResponse } from './http-transport';
+import { silentLogger, type CalizaLogger } from './logger';
+import { SecretRedactor } from './redactor';
+import {
+  parseBeneficiary,
+  parseIntegrator,
+  parseVerificationSession,
+  parseWebhookSecret,
+  parseWebhookUrl,
+  type Parsed,
+} from './responses';
+import { parseRetryAfter } from './retry-after';
+import { PasswordGrantTokenProvider, type TokenProvider } from './token-provider';
+import type { Beneficiary, CreateBeneficiaryRequest, Integrator } from './types';
+
+export interface CalizaClientOptions {
+  logger?: CalizaLogger;
+  /** Defaults to a password-grant provider built from the config. */
+  tokenProvider?: TokenProvider;
+  /** Clock for token expiry and `Retry-After` dates (tests move it forward). */
+  now?: () => number;
+}
+
+/** Rejects ids that would change the URL's meaning: `.`/`..` segments are resolved away by URL parsing. */
+function segment(name: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value === '.' || value === '..') {
+    throw new TypeError(`${name} must be a non-empty string other than "." or ".."`);
+  }
+  return encodeURIComponent(value);
+}
+
+const emptyBody: Parsed<undefined> = { success: true, data: undefined };
+
+/**
+ * Caliza Core API client. Every call carries a bearer token from the token provider, is bounded by the
+ * configured timeout, and fails with a CalizaApiError, CalizaNetworkError or CalizaUnexpectedResponseError.
+ * A 401 triggers one token refresh and one retry.
+ */
+export class CalizaClient {
+  private readonly transport: HttpTransport;
+  private readonly tokens: TokenProvider;
+  private readonly redactor: SecretRedactor;
+  private readonly logger: CalizaLogger;
+  private readonly now: () => number;
+  private readonly baseUrl: string;
+
+  constructor(config: CalizaConfig, options: CalizaClientOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.redactor = new SecretRedactor([config.clientSecret, config.password]);
+    this.baseUrl = config.apiBaseUrl.replace(/\/+$/, '');
+    this.transport = new HttpTransport(config.timeoutMs, this.logger);
+    this.tokens =
+      options.tokenProvider ??
+      new PasswordGrantTokenProvider(config, { logger: this.logger, redactor: this.redactor, now: this.now });
+  }
+
+  /** Creates an interactive session, or returns the beneficiary's existing PENDING one. */
+  async createVerification(beneficiaryId: string): Promise<VerificationSession> {
+    const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
+    return this.call('POST', path, parseVerificationSession, {});
+  }
+
+  async getVerification(beneficiaryId: string): Promise<VerificationSession> {
+    const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
+    return this.call('GET', path, parseVerificationSession);
+  }
+
+  async getIntegrator(): Promise<Integrator> {
+    return this.call('GET', '/v1/integrators/me', parseIntegrator);
+  }
+
+  async setWebhookUrl(integratorId: string, callbackUrl: string): Promise<void> {
+    const path = `/v1/integrators/${segment('integratorId', integratorId)}/webhooks`;
+    // The answer's shape is not documented and nothing in it is needed.
+    await this.call('PATCH', path, () => emptyBody, { callbackUrl });
+  }
+
+  /** The configured webhook URL, or null when none is set. */
+  async getWebhookUrl(integratorId: string): Promise<string | null> {
+    return this.call(
+      'GET',
+      `/v1/integrators/${segment('integratorId', integratorId)}/webhooks`,
+      parseWebhookUrl,
+    );
+  }
+
+  async getWebhookSecret(integratorId: string): Promise<string> {
+    const path = `/v1/integrators/${segment('integratorId', integratorId)}/webhook-secret`;
+    const secret = await this.call('GET', path, parseWebhookSecret);
+    this.redactor.addSecret(secret);
+    return secret;
+  }
+
+  /**
+   * Rotates the webhook secret; signatures made with the old one stop validating at once. Returns the new
+   * secret when Caliza includes it in the answer, else null (then read it with {@link getWebhookSecret}).
+   */
+  async rotateWebhookSecret(integratorId: string): Promise<string | null> {
+    const path = `/v1/integrators/${segment('integratorId', integratorId)}/update-webhook-secret`;
+    const secret = await this.call('POST', path, (body): Parsed<string | null> => {
+      const parsed = parseWebhookSecret(body);
+      return { success: true, data: parsed.success ? parsed.data : null };
+    });
+    if (secret !== null) this.redactor.addSecret(secret);
+    return secret;
+  }
+
+  async createBeneficiary(body: CreateBeneficiaryRequest): Promise<Beneficiary> {
+    return this.call('POST', '/v1/beneficiaries', parseBeneficiary, body);
+  }
+
+  async getBeneficiary(beneficiaryId: string): Promise<Beneficiary> {
+    return this.call('GET', `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}`, parseBeneficiary);
+  }
+
+  private async call<T>(
+    method: HttpMethod,
+    path: string,
+    parse: (body: unknown) => Parsed<T>,
+    body?: unknown,
+  ): Promise<T> {
+    let token = await this.token();
+    let response = await this.send(method, path, token, body);
+    if (response.status === 401) {
+      // Tokens can be revoked or expire early (server restart, clock skew): refresh once, then give up.
+      this.logger.info({ method, path, status: 401 }, 'caliza token rejected; refreshing and retrying once');
+      this.tokens.invalidate(token);
+      token = await this.token();
+      response = await this.send(method, path, token, body);
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const retryAfterMs = parseRetryAfter(response.retryAfter, this.now());
+      throw new CalizaApiError({
+        endpoint: 'api',
+        method,
+        path,
+        status: response.status,
+        ...readErrorBody(response.body, this.redactor),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    const parsed = parse(response.body);
+    if (!parsed.success) {
+      throw new CalizaUnexpectedResponseError({
+        endpoint: 'api',
+        method,
+        path,
+        status: response.status,
+        problems: parsed.problems,
+      });
+    }
+    return parsed.data;
+  }
+
+  private async token(): Promise<string> {
+    const token = await this.tokens.getToken();
+    // Also covers injected providers, whose tokens the redactor would not otherwise know.
+    this.redactor.addToken(token);
+    return token;
+  }
+
+  private send(method: HttpMethod, path: string, token: string, body: unknown): Promise<TransportResponse> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return this.transport.send({
+      endpoint: 'api',
+      method,
+      url: `${this.baseUrl}${path}`,
+      path,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Errors the Caliza client throws. Their messages are built only from the method, the path, the status and
+ * Caliza's code/message/traceId (already redacted), and they never keep a reference to the underlying
+ * axios error, whose `config` holds the Authorization header and the token request's form body.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+
+/** Which endpoint failed: the Core API or the OAuth2 token endpoint. */
+export type CalizaEndpoint = 'api' | 'token';
+
+export interface CalizaApiErrorInit {
+  endpoint: CalizaEndpoint;
+  method: HttpMethod;
+  path: string;
+  status: number;
+  code?: string;
+  calizaMessage?: string;
+  traceId?: string;
+  errors?: readonly string[];
+  retryAfterMs?: number;
+}
+
+/** Caliza (or its token endpoint) answered with a non-2xx status. */
+export class CalizaApiError extends Error {
+  readonly endpoint: CalizaEndpoint;
+  readonly method: HttpMethod;
+  /** Request path (relative to the API base URL, or the token URL's path). */
+  readonly path: string;
+  readonly status: number;
+  /** Caliza's machine-readable code (e.g. `beneficiary.not_found`), or Keycloak's `error`. */
+  readonly code: string | undefined;
+  /** Caliza's human-readable message, or Keycloak's `error_description`. */
+  readonly calizaMessage: string | undefined;
+  readonly traceId: string | undefined;
+  /** Validation messages when the body was `{ "errors": [...] }`. */
+  readonly errors: readonly string[] | undefined;
+  /** From `Retry-After` (seconds or HTTP date), when present. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: CalizaApiErrorInit) {
+    super(describeApiError(init));
+    this.endpoint = init.endpoint;
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.code = init.code;
+    this.calizaMessage = init.calizaMessage;
+    this.traceId = init.traceId;
+    this.errors = init.errors;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      endpoint: this.endpoint,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      code: this.code,
+      calizaMessage: this.calizaMessage,
+      traceId: this.traceId,
+      errors: this.errors,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+// On the prototype, so the stack header captured by the base constructor already shows it.
+CalizaApiError.prototype.name = 'CalizaApiError';
+
+function describeApiError(init: CalizaApiErrorInit): string {
+  const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
+  let text = `${target} ${init.method} ${init.path} returned ${init.status}`;
+  if (init.code !== undefined) text += ` ${init.code}`;
+  if (init.calizaMessage !== undefined) text += `: ${init.calizaMessage}`;
+  if (init.errors !== undefined && init.errors.length > 0) text += ` [${init.errors.join('; ')}]`;
+  if (init.traceId !== undefined) text += ` (traceId ${init.traceId})`;
+  return text;
+}
+
+export type CalizaNetworkReason =
+  'timeout' | 'connection_refused' | 'connection_reset' | 'dns' | 'aborted' | 'other';
+
+export interface CalizaNetworkErrorInit {
+  endpoint: CalizaEndpoint;
+  method: HttpMethod;
+  path: string;
+  reason: CalizaNetworkReason;
+  /** The system or axios error code (e.g. `ECONNREFUSED`), when known. */
+  code?: string;
+  timeoutMs?: number;
+}
+
+/** No HTTP answer: timeout, refused or reset connection, DNS failure. */
+export class CalizaNetworkError extends Error {
+  readonly endpoint: CalizaEndpoint;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly reason: CalizaNetworkReason;
+  readonly code: string | undefined;
+
+  constructor(init: CalizaNetworkErrorInit) {
+    super(describeNetworkError(init));
+    this.endpoint = init.endpoint;
+    this.method = init.method;
+    this.path = init.path;
+    this.reason = init.reason;
+    this.code = init.code;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      endpoint: this.endpoint,
+      method: this.method,
+      path: this.path,
+      reason: this.reason,
+      code: this.code,
+    };
+  }
+}
+CalizaNetworkError.prototype.name = 'CalizaNetworkError';
+
+const REASON_TEXT: Record<CalizaNetworkReason, string> = {
+  timeout: 'timed out',
+  connection_refused: 'connection refused',
+  connection_reset: 'connection reset',
+  dns: 'host not found',
+  aborted: 'request aborted',
+  other: 'network error',
+};
+
+function describeNetworkError(init: CalizaNetworkErrorInit): string {
+  const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
+  let text = `${target} ${init.method} ${init.path} failed: ${REASON_TEXT[init.reason]}`;
+  if (init.reason === 'timeout' && init.timeoutMs !== undefined) text += ` after ${init.timeoutMs} ms`;
+  if (init.code !== undefined) text += ` (${init.code})`;
+  return text;
+}
+
+export interface CalizaUnexpectedResponseErrorInit {
+  endpoint: CalizaEndpoint;
+  method: HttpMethod;
+  path: string;
+  status: number;
+  /** Where the body differs from the expected shape: field paths and issue kinds, never values. */
+  problems: readonly string[];
+}
+
+/** A success status whose body does not have the documented shape (or is too large to read). */
+export class CalizaUnexpectedResponseError extends Error {
+  readonly endpoint: CalizaEndpoint;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly status: number;
+  readonly problems: readonly string[];
+
+  constructor(init: CalizaUnexpectedResponseErrorInit) {
+    const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
+    super(
+      `${target} ${init.method} ${init.path} returned ${init.status} with an unexpected body: ${init.problems.join('; ')}`,
+    );
+    this.endpoint = init.endpoint;
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.problems = init.problems;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      endpoint: this.endpoint,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      problems: this.problems,
+    };
+  }
+}
+CalizaUnexpectedResponseError.prototype.name = 'CalizaUnexpectedResponseError';
+
+export type CalizaError = CalizaApiError | CalizaNetworkError | CalizaUnexpectedResponseError;
+
+export function isCalizaError(error: unknown): error is CalizaError {
+  return (
+    error instanceof CalizaApiError ||
+    error instanceof CalizaNetworkError ||
+    error instanceof CalizaUnexpectedResponseError
+  );
+}

@@ -1,0 +1,101 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  CALIZA_FAILURE_TYPES,
+  NON_RETRYABLE_CALIZA_FAILURE_TYPES,
+  httpFailureType,
+  toApplicationFailure,
+} from '../../src/activities/caliza-failures';
+import { CalizaApiError, CalizaNetworkError, CalizaUnexpectedResponseError } from '../../src/caliza/errors';
+
+function apiError(
+  status: number,
+  extra: Partial<ConstructorParameters<typeof CalizaApiError>[0]> = {},
+): CalizaApiError {
+  return new CalizaApiError({ endpoint: 'api', method: 'GET', path: '/v1/x', status, ...extra });
+}
+
+describe('toApplicationFailure', () => {
+  it.each([400, 401, 403, 404, 409, 412, 422])('makes %i non-retryable', (status) => {
+    const failure = toApplicationFailure(apiError(status));
+    expect(failure).toMatchObject({ nonRetryable: true, type: httpFailureType(status) });
+    expect(NON_RETRYABLE_CALIZA_FAILURE_TYPES).toContain(failure.type);
+  });
+
+  it.each([302, 405, 410, 415])('makes the unexpected status %i non-retryable too', (status) => {
+    expect(toApplicationFailure(apiError(status))).toMatchObject({
+      nonRetryable: true,
+      type: `CalizaHttp${status}`,
+    });
+  });
+
+  it.each([
+    [408, CALIZA_FAILURE_TYPES.unavailable],
+    [429, CALIZA_FAILURE_TYPES.rateLimited],
+    [500, CALIZA_FAILURE_TYPES.unavailable],
+    [502, CALIZA_FAILURE_TYPES.unavailable],
+    [503, CALIZA_FAILURE_TYPES.unavailable],
+    [504, CALIZA_FAILURE_TYPES.unavailable],
+  ])('makes %i retryable as %s', (status, type) => {
+    const failure = toApplicationFailure(apiError(status, { code: 'server.busy', traceId: 't1' }));
+    expect(failure).toMatchObject({ nonRetryable: false, type });
+    expect(failure.details).toEqual([{ status, code: 'server.busy', traceId: 't1' }]);
+  });
+
+  it('uses Caliza code as the type of a non-retryable failure', () => {
+    const failure = toApplicationFailure(apiError(412, { code: 'callback_url.not_set' }));
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'callback_url.not_set' });
+  });
+
+  it('treats refused credentials at the token endpoint as non-retryable', () => {
+    const error = new CalizaApiError({
+      endpoint: 'token',
+      method: 'POST',
+      path: '/auth/realms/caliza/protocol/openid-connect/token',
+      status: 401,
+      code: 'invalid_grant',
+    });
+    expect(toApplicationFailure(error)).toMatchObject({ nonRetryable: true, type: 'invalid_grant' });
+    expect(NON_RETRYABLE_CALIZA_FAILURE_TYPES).toContain('invalid_grant');
+  });
+
+  it('sets nextRetryDelay only for 429 and 503', () => {
+    expect(toApplicationFailure(apiError(429, { retryAfterMs: 1500 })).nextRetryDelay).toBe(1500);
+    expect(toApplicationFailure(apiError(503, { retryAfterMs: 0 })).nextRetryDelay).toBe(0);
+    expect(toApplicationFailure(apiError(502, { retryAfterMs: 1500 })).nextRetryDelay).toBeUndefined();
+    expect(toApplicationFailure(apiError(404, { retryAfterMs: 1500 })).nextRetryDelay).toBeUndefined();
+  });
+
+  it.each(['timeout', 'connection_refused', 'connection_reset', 'dns', 'other'] as const)(
+    'makes a %s network failure retryable',
+    (reason) => {
+      const error = new CalizaNetworkError({ endpoint: 'api', method: 'POST', path: '/v1/x', reason });
+      const failure = toApplicationFailure(error);
+      expect(failure).toMatchObject({ nonRetryable: false, type: CALIZA_FAILURE_TYPES.unavailable });
+      expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: reason }]);
+    },
+  );
+
+  it('makes an unexpected body non-retryable', () => {
+    const error = new CalizaUnexpectedResponseError({
+      endpoint: 'api',
+      method: 'GET',
+      path: '/v1/x',
+      status: 200,
+      problems: ['status: invalid_value'],
+    });
+    expect(toApplicationFailure(error)).toMatchObject({
+      nonRetryable: true,
+      type: CALIZA_FAILURE_TYPES.unexpectedResponse,
+    });
+  });
+
+  it('passes an ApplicationFailure through and leaves other errors retryable', () => {
+    const existing = ApplicationFailure.nonRetryable('nope', 'Custom');
+    expect(toApplicationFailure(existing)).toBe(existing);
+    expect(toApplicationFailure(new RangeError('bug'))).toMatchObject({
+      nonRetryable: false,
+      type: 'RangeError',
+      message: 'bug',
+    });
+  });
+});

@@ -1,0 +1,228 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { VerificationSession } from '../../src/contracts';
+import { createActivities, type VerificationActivities } from '../../src/activities/verification-activities';
+import { CalizaClient } from '../../src/caliza/client';
+import { loadCalizaConfig } from '../../src/caliza/config';
+import { FakeCalizaServer, sessionBody } from '../support/fake-caliza-server';
+import { MemoryLogger } from './memory-logger';
+
+const BENEFICIARY = '6925dd986a93002882da640b';
+const VERIFICATION = `/v1/beneficiaries/${BENEFICIARY}/verification`;
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the activity to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('verification activities', () => {
+  let server: FakeCalizaServer;
+  let activities: VerificationActivities;
+  let logger: MemoryLogger;
+  let env: MockActivityEnvironment;
+
+  beforeEach(async () => {
+    server = await FakeCalizaServer.start();
+    const client = new CalizaClient(loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '150' })));
+    activities = createActivities({ caliza: client });
+    logger = new MemoryLogger();
+    env = new MockActivityEnvironment({ activityType: 'readVerificationSession' }, { logger });
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  // Annotated so the mock environment's result type is inferred.
+  const createSession = (id: string): Promise<VerificationSession> =>
+    env.run(activities.createVerificationSession, id);
+  const readSession = (id: string): Promise<VerificationSession> =>
+    env.run(activities.readVerificationSession, id);
+
+  /** What the worker does with the failure's classification: retry until success or non-retryable. */
+  async function runWithRetries<T>(
+    run: () => Promise<T>,
+    maxAttempts: number,
+  ): Promise<{ value: T; attempts: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { value: await run(), attempts: attempt };
+      } catch (error) {
+        if (!(error instanceof ApplicationFailure) || error.nonRetryable === true || attempt >= maxAttempts) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  it('creates and reads a session, logging the beneficiary but not the verification URL', async () => {
+    server.enqueue('POST', VERIFICATION, { status: 201, body: sessionBody(BENEFICIARY) });
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'PROCESSING' }) });
+
+    const created = await createSession(BENEFICIARY);
+    const read = await readSession(BENEFICIARY);
+
+    expect(created).toMatchObject({ beneficiaryId: BENEFICIARY, status: 'PENDING' });
+    expect(Object.keys(created).sort()).toEqual([
+      'beneficiaryId',
+      'createdDate',
+      'id',
+      'lastModifiedDate',
+      'status',
+      'type',
+      'verificationUrl',
+    ]);
+    expect(read.status).toBe('PROCESSING');
+    const infos = logger.entries().filter((e) => e.level === 'INFO');
+    expect(infos.map((e) => e.meta?.beneficiaryId)).toEqual([BENEFICIARY, BENEFICIARY]);
+    expect(logger.lines.join('\n')).not.toContain('verification.example.test');
+  });
+
+  it('refuses an empty beneficiary id without calling Caliza', async () => {
+    const failure = await failureOf(readSession(''));
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'InvalidBeneficiaryId' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fails a 404 as non-retryable, keeping Caliza code and traceId', async () => {
+    server.enqueue('GET', VERIFICATION, {
+      status: 404,
+      body: { code: 'beneficiary.not_found', message: 'Beneficiary not found', traceId: 'trace-404' },
+    });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.type).toBe('beneficiary.not_found');
+    expect(failure.details).toEqual([{ status: 404, code: 'beneficiary.not_found', traceId: 'trace-404' }]);
+    expect(failure.message).toBe(
+      `Caliza GET ${VERIFICATION} returned 404 beneficiary.not_found: Beneficiary not found (traceId trace-404)`,
+    );
+    const warning = logger.entries().find((e) => e.message === 'Caliza read verification session failed');
+    expect(warning?.meta).toMatchObject({
+      beneficiaryId: BENEFICIARY,
+      failureType: 'beneficiary.not_found',
+      retryable: false,
+      status: 404,
+      traceId: 'trace-404',
+    });
+  });
+
+  it.each([400, 403, 404, 409, 412, 422])(
+    'fails a bare %i as non-retryable CalizaHttp<status>',
+    async (status) => {
+      server.enqueue('POST', VERIFICATION, { status });
+
+      const failure = await failureOf(createSession(BENEFICIARY));
+
+      expect(failure).toMatchObject({ nonRetryable: true, type: `CalizaHttp${status}` });
+      expect(failure.details).toEqual([{ status, code: null, traceId: null }]);
+    },
+  );
+
+  it('fails a 401 that survives the token refresh as non-retryable', async () => {
+    server.setDefault('GET', VERIFICATION, { status: 401 });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaHttp401' });
+    expect(server.tokenCalls).toBe(2);
+  });
+
+  it('classifies a 503 as retryable, and the retried call succeeds', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 503, body: { message: 'maintenance' } },
+      { body: sessionBody(BENEFICIARY, { status: 'SUCCEEDED', verificationUrl: null }) },
+    );
+
+    const first = await failureOf(readSession(BENEFICIARY));
+    expect(first).toMatchObject({ nonRetryable: false, type: 'CalizaUnavailable' });
+    expect(first.nextRetryDelay).toBeUndefined();
+
+    const retried = await readSession(BENEFICIARY);
+    expect(retried.status).toBe('SUCCEEDED');
+    expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(2);
+  });
+
+  it('gets through 500 and 502 to success under a retry loop that obeys the classification', async () => {
+    server.enqueue(
+      'POST',
+      VERIFICATION,
+      { status: 500 },
+      { status: 502 },
+      { status: 201, body: sessionBody(BENEFICIARY) },
+    );
+
+    const { value, attempts } = await runWithRetries(() => createSession(BENEFICIARY), 5);
+
+    expect(attempts).toBe(3);
+    expect(value.status).toBe('PENDING');
+  });
+
+  it('stops the same retry loop at the first non-retryable failure', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 503 },
+      { status: 412, body: { code: 'callback_url.not_set' } },
+    );
+
+    await expect(runWithRetries(() => readSession(BENEFICIARY), 5)).rejects.toMatchObject({
+      nonRetryable: true,
+      type: 'callback_url.not_set',
+    });
+    expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(2);
+  });
+
+  it('sets nextRetryDelay from Retry-After on a 429', async () => {
+    server.enqueue('GET', VERIFICATION, { status: 429, headers: { 'Retry-After': '7' } });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaRateLimited', nextRetryDelay: 7000 });
+    expect(failure.details).toEqual([{ status: 429, code: null, traceId: null }]);
+  });
+
+  it('sets nextRetryDelay from Retry-After on a 503, but not on a 500', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 503, headers: { 'Retry-After': '2' } },
+      { status: 500, headers: { 'Retry-After': '2' } },
+    );
+
+    const unavailable = await failureOf(readSession(BENEFICIARY));
+    const internal = await failureOf(readSession(BENEFICIARY));
+
+    expect(unavailable.nextRetryDelay).toBe(2000);
+    expect(internal.nextRetryDelay).toBeUndefined();
+    expect(internal.nonRetryable).toBe(false);
+  });
+
+  it('classifies a timeout as a retryable network failure', async () => {
+    server.enqueue('GET', VERIFICATION, { delayMs: 2_000, body: sessionBody(BENEFICIARY) });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaUnavailable' });
+    expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: 'timeout' }]);
+    expect(failure.message).toContain('timed out after 150 ms');
+  });
+
+  it('fails an unexpected session body as non-retryable', async () => {
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'ARCHIVED' }) });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaUnexpectedResponse' });
+    expect(failure.message).toContain('status: invalid_value');
+  });
+});
