@@ -3,13 +3,40 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 const nodeBuiltins = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
-  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'test-results/'] },
+  {
+    ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'test-results/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -30,18 +57,29 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({
-              name,
-              message: 'Workflow code must be deterministic: no Node built-ins.',
-            })),
+            ...nodeBuiltins
+              .flatMap((name) => [name, `node:${name}`])
+              .map((name) => ({
+                name,
+                message: 'Workflow code must be deterministic: no Node built-ins.',
+              })),
             { name: 'axios', message: 'Workflow code must not do I/O; call an activity.' },
             { name: 'pino', message: 'Use log from @temporalio/workflow in workflow code.' },
             { name: 'fastify', message: 'Workflow code must not do I/O.' },
             { name: '@temporalio/client', message: 'Workflow code must not use the client.' },
             { name: '@temporalio/worker', message: 'Workflow code must not use the worker.' },
-            { name: '@temporalio/activity', message: 'Activities are proxied, not imported, in workflow code.' },
+            {
+              name: '@temporalio/activity',
+              message: 'Activities are proxied, not imported, in workflow code.',
+            },
           ],
-          patterns: [{ group: ['**/activities/*', '**/caliza/*'], allowTypeImports: true, message: 'Import activities as types only.' }],
+          patterns: [
+            {
+              group: ['**/activities/*', '**/caliza/*'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
+          ],
         },
       ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'fetch', 'process'],
@@ -50,5 +88,8 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
 );

@@ -1,0 +1,2 @@
+export * from './verification-client';
+export * from './temporal-connection';

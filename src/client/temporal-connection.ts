@@ -1,0 +1,20 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export interface TemporalTarget {
+  client: Client;
+  connection: Connection;
+  namespace: string;
+}
+
+/**
+ * Connects with Temporal's standard environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the TOML config file), so the same code reaches
+ * the dev server, a self-hosted cluster or Temporal Cloud.
+ */
+export async function connectClient(): Promise<TemporalTarget> {
+  const config = loadClientConnectConfig();
+  const connection = await Connection.connect(config.connectionOptions);
+  const namespace = config.namespace ?? 'default';
+  return { client: new Client({ connection, namespace }), connection, namespace };
+}

@@ -1,0 +1,182 @@
+/**
+ * The verification contract shared by the workflow, the worker, the client library, the webhook receiver
+ * and the tests. Nothing here does I/O, so workflow code may import it.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** Caliza's verification session statuses. */
+export const SESSION_STATUSES = ['PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export type BeneficiaryType = 'INDIVIDUAL' | 'BUSINESS';
+/** Caliza runs KYC for individuals and KYB for businesses. */
+export type VerificationKind = 'KYC' | 'KYB';
+
+export function kindOf(type: BeneficiaryType): VerificationKind {
+  return type === 'BUSINESS' ? 'KYB' : 'KYC';
+}
+
+/** The fields of Caliza's verification session that the workflow needs (never a credential). */
+export interface VerificationSession {
+  id: string;
+  beneficiaryId: string;
+  type: BeneficiaryType;
+  verificationUrl: string | null;
+  status: SessionStatus;
+  createdDate: string;
+  lastModifiedDate: string;
+}
+
+/** The outcome webhooks this service acts on. */
+export const OUTCOME_OPERATIONS = ['BENEFICIARY_APPROVED', 'BENEFICIARY_FAILED'] as const;
+export type OutcomeOperation = (typeof OUTCOME_OPERATIONS)[number];
+
+/** The part of Caliza's webhook envelope that reaches the workflow, as one signal type. */
+export interface VerificationEvent {
+  operation: OutcomeOperation;
+  beneficiaryId: string;
+  /** Caliza's event time, as sent (ISO 8601, often without a zone designator). */
+  createdAt: string;
+  success: boolean | null;
+  message: string | null;
+}
+
+export type Outcome = 'APPROVED' | 'FAILED';
+export type DecidedBy = 'WEBHOOK' | 'POLL' | 'DEADLINE';
+/** Reason for a FAILED outcome when Caliza gave none. */
+export const REASON_VERIFICATION_FAILED = 'VERIFICATION_FAILED';
+export const REASON_EXPIRED = 'EXPIRED';
+
+export interface VerificationResult {
+  beneficiaryId: string;
+  outcome: Outcome;
+  /** Why it failed (Caliza's message, `VERIFICATION_FAILED` or `EXPIRED`); null when approved. */
+  reason: string | null;
+  decidedBy: DecidedBy;
+  sessionId: string | null;
+  kind: VerificationKind | null;
+  /** ISO 8601 time of the decision (workflow time). */
+  decidedAt: string;
+}
+
+/** Polling schedule: first poll after `initialIntervalMs`, then multiplied by `multiplier` up to the cap. */
+export interface PollingOptions {
+  initialIntervalMs: number;
+  multiplier: number;
+  maxIntervalMs: number;
+}
+
+export const DEFAULT_POLLING: PollingOptions = {
+  initialIntervalMs: 60_000,
+  multiplier: 2,
+  maxIntervalMs: 60 * 60_000,
+};
+
+export const DEFAULT_DEADLINE_MS = 30 * 24 * 60 * 60_000;
+/** A run continues as new past this many history events, keeping every run far below Temporal's limits. */
+export const DEFAULT_MAX_HISTORY_EVENTS = 500;
+
+/**
+ * `VERIFY` creates (or reuses) the session. `RECORD_OUTCOME` is started by a webhook for a beneficiary with
+ * no running verification: it reads the existing session to confirm the event and never creates one.
+ */
+export type VerificationMode = 'VERIFY' | 'RECORD_OUTCOME';
+
+export interface VerifyBeneficiaryInput {
+  beneficiaryId: string;
+  mode?: VerificationMode;
+  polling?: Partial<PollingOptions>;
+  /** Time from the first run's start to the deadline. */
+  deadlineMs?: number;
+  maxHistoryEventsPerRun?: number;
+  /** Set only by continue-as-new: the state the previous run ended with. */
+  carried?: CarriedState;
+}
+
+/** Last webhook event the workflow took into account, for operators. */
+export interface LastEvent {
+  operation: OutcomeOperation;
+  createdAt: string;
+  receivedAt: string;
+  /** Whether a read of the session agreed with it. Null until read. */
+  confirmed: boolean | null;
+}
+
+/** Everything a run needs to pick up where the previous one stopped. Plain JSON. */
+export interface CarriedState {
+  mode: VerificationMode;
+  polling: PollingOptions;
+  maxHistoryEventsPerRun: number;
+  deadlineAt: number;
+  session: VerificationSession | null;
+  /** Webhook events accepted but not yet checked against the session. */
+  unconfirmed: VerificationEvent[];
+  /** Keys of webhook events already taken, bounded, for de-duplication across runs. */
+  seenEventKeys: string[];
+  pollCount: number;
+  currentPollIntervalMs: number;
+  lastPollAt: number | null;
+  nextPollAt: number | null;
+  lastEvent: LastEvent | null;
+  duplicateEvents: number;
+  ignoredEvents: number;
+  runsContinued: number;
+}
+
+/** The snapshot the `getState` query returns. */
+export interface VerificationStateView {
+  beneficiaryId: string;
+  mode: VerificationMode;
+  /** Latest known session status, or NOT_CREATED before the session exists. */
+  status: SessionStatus | 'NOT_CREATED';
+  verificationUrl: string | null;
+  kind: VerificationKind | null;
+  sessionId: string | null;
+  polls: number;
+  lastPollAt: string | null;
+  nextPollAt: string | null;
+  deadlineAt: string;
+  lastEvent: LastEvent | null;
+  duplicateEvents: number;
+  ignoredEvents: number;
+  runsContinued: number;
+  outcome: VerificationResult | null;
+}
+
+/** What the `session` update answers once the session exists. */
+export interface SessionSummary {
+  verificationUrl: string | null;
+  status: SessionStatus;
+}
+
+export const verificationEventSignal = defineSignal<[VerificationEvent]>('verificationEvent');
+export const getStateQuery = defineQuery<VerificationStateView>('getState');
+export const sessionUpdate = defineUpdate<SessionSummary>('session');
+/** Moves the deadline later; validated (ISO 8601 instant in the future, after the current deadline). */
+export const extendDeadlineUpdate = defineUpdate<{ deadlineAt: string }, [{ deadlineAt: string }]>(
+  'extendDeadline',
+);
+
+export const WORKFLOW_TYPE = 'verifyBeneficiary';
+export const DEFAULT_TASK_QUEUE = 'caliza-kyc';
+const WORKFLOW_ID_PREFIX = 'kyc-beneficiary-';
+
+/** The one place that builds a beneficiary's workflow id. */
+export function workflowIdFor(beneficiaryId: string): string {
+  if (beneficiaryId.length === 0) throw new Error('beneficiaryId must not be empty');
+  return `${WORKFLOW_ID_PREFIX}${beneficiaryId}`;
+}
+
+/** Inverse of {@link workflowIdFor}; null for ids this service did not build. */
+export function beneficiaryIdFrom(workflowId: string): string | null {
+  return workflowId.startsWith(WORKFLOW_ID_PREFIX) && workflowId.length > WORKFLOW_ID_PREFIX.length
+    ? workflowId.slice(WORKFLOW_ID_PREFIX.length)
+    : null;
+}
+
+/** The activities the workflow calls; implemented over the Caliza client in `src/activities`. */
+export interface VerificationActivities {
+  /** Creates the interactive session, or returns the existing one while it is PENDING. */
+  createVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
+  readVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
+}

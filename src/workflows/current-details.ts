@@ -1,0 +1,30 @@
+import type { MachineState } from './verification-machine';
+
+/** Markdown for the Temporal UI's "current details": what the run is waiting for, and since when. */
+export function describeState(state: MachineState): string {
+  const at = (ms: number | null): string => (ms === null ? '—' : new Date(ms).toISOString());
+  const session = state.session;
+  const lines = [
+    `**Status:** ${session?.status ?? 'NOT_CREATED'}${session ? ` (${session.type === 'BUSINESS' ? 'KYB' : 'KYC'}, session \`${session.id}\`)` : ''}`,
+    `**Polls:** ${state.pollCount} · last ${at(state.lastPollAt)} · next ${at(state.nextPollAt)}`,
+    `**Deadline:** ${at(state.deadlineAt)}`,
+  ];
+  if (state.lastEvent) {
+    const confirmed =
+      state.lastEvent.confirmed === null
+        ? 'awaiting confirmation'
+        : state.lastEvent.confirmed
+          ? 'confirmed'
+          : 'not confirmed by the session';
+    lines.push(`**Last event:** ${state.lastEvent.operation} at ${state.lastEvent.createdAt} (${confirmed})`);
+  }
+  if (state.duplicateEvents + state.ignoredEvents > 0) {
+    lines.push(`**Duplicates / ignored events:** ${state.duplicateEvents} / ${state.ignoredEvents}`);
+  }
+  if (state.outcome) {
+    lines.push(
+      `**Outcome:** ${state.outcome.outcome}${state.outcome.reason ? ` (${state.outcome.reason})` : ''} by ${state.outcome.decidedBy}`,
+    );
+  }
+  return lines.join('\n');
+}

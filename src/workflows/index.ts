@@ -1,0 +1,1 @@
+export { verifyBeneficiary } from './verify-beneficiary';

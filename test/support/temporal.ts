@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Connection, Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
+import { timeSkippingServerPath } from '../../src/local/tool-paths';
+
+let runtimeInstalled = false;
+/** Quiet SDK logs in tests; each Jest file has its own module registry, so once per file. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export function workflowBundle(): { codePath: string } {
+  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!codePath)
+    throw new Error('TEST_WORKFLOW_BUNDLE is not set: run the tests through jest (global setup)');
+  return { codePath };
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** The Java time-skipping server, spawned by the SDK, with this project's search attributes registered. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: timeSkippingServerPath() } },
+  });
+  const indexedType: Record<SearchAttributeType, number> = {
+    [SearchAttributeType.TEXT]: 1,
+    [SearchAttributeType.KEYWORD]: 2,
+    [SearchAttributeType.INT]: 3,
+    [SearchAttributeType.DOUBLE]: 4,
+    [SearchAttributeType.BOOL]: 5,
+    [SearchAttributeType.DATETIME]: 6,
+    [SearchAttributeType.KEYWORD_LIST]: 7,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, indexedType[key.type]]),
+    ),
+  });
+  return env;
+}
+
+/** Connections to the dev server that the global setup started. */
+export async function connectToDevServer(): Promise<{
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}> {
+  installQuietRuntime();
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address)
+    throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup)');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    close: async () => {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+export async function createTestWorker(
+  connection: NativeConnection,
+  options: Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>,
+): Promise<Worker> {
+  return Worker.create({ connection, workflowBundle: workflowBundle(), ...options });
+}
