@@ -1,0 +1,95 @@
+/**
+ * The verification worker: runs `verifyBeneficiary` and the Caliza activities. Connects with Temporal's
+ * standard environment configuration, so the same process serves the dev server, a self-hosted cluster
+ * or Temporal Cloud. Stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { CalizaClient, loadCalizaConfig } from './caliza';
+import type { VerificationActivities } from './contracts';
+import { createLogger, type Logger } from './logger';
+import { taskQueueFromEnv } from './service-config';
+import { PinoSdkLogger } from './worker-logger';
+
+export interface VerificationWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  activities: VerificationActivities;
+  /** A prebuilt bundle (`npm run build:workflow`); the workflow source is bundled at start-up otherwise. */
+  workflowBundlePath?: string;
+  /** Worker tuning, e.g. cache size and pollers. */
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'workflowTaskPollerBehavior'
+    >
+  >;
+}
+
+export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: require.resolve('./workflows') }),
+    activities: options.activities,
+    // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
+    shutdownGraceTime: '10s',
+    ...options.tuning,
+  });
+}
+
+/** Installs the SDK runtime with its logs routed to pino; call before any connection is made. */
+export function installRuntime(logger: Logger): void {
+  Runtime.install({
+    logger: new PinoSdkLogger(logger),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+  });
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('worker');
+  installRuntime(logger);
+  const calizaConfig = loadCalizaConfig();
+  const temporal = loadClientConnectConfig();
+  const taskQueue = taskQueueFromEnv();
+  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  try {
+    const worker = await createVerificationWorker({
+      connection,
+      namespace: temporal.namespace ?? 'default',
+      taskQueue,
+      activities: createActivities({
+        caliza: new CalizaClient(calizaConfig, { logger: logger.child({ component: 'caliza' }) }),
+      }),
+      ...(process.env.WORKFLOW_BUNDLE_PATH && { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH }),
+    });
+    logger.info(
+      {
+        address: temporal.connectionOptions.address ?? 'localhost:7233',
+        namespace: temporal.namespace ?? 'default',
+        taskQueue,
+        caliza: calizaConfig.apiBaseUrl,
+      },
+      'worker started',
+    );
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
