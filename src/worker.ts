@@ -4,9 +4,16 @@
  * or Temporal Cloud. Stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  type DataConverter,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from './activities';
 import { CalizaClient, loadCalizaConfig } from './caliza';
+import { dataConverterFromEnv } from './codec';
 import type { VerificationActivities } from './contracts';
 import { createLogger, type Logger } from './logger';
 import { taskQueueFromEnv } from './service-config';
@@ -19,6 +26,8 @@ export interface VerificationWorkerOptions {
   activities: VerificationActivities;
   /** A prebuilt bundle (`npm run build:workflow`); the workflow source is bundled at start-up otherwise. */
   workflowBundlePath?: string;
+  /** Payload encryption (`dataConverterFromEnv`); clients must use the same one. */
+  dataConverter?: DataConverter;
   /** Worker tuning, e.g. cache size and pollers. */
   tuning?: Partial<
     Pick<
@@ -40,6 +49,7 @@ export async function createVerificationWorker(options: VerificationWorkerOption
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: options.activities,
+    ...(options.dataConverter && { dataConverter: options.dataConverter }),
     // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
     shutdownGraceTime: '10s',
     ...options.tuning,
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
   const calizaConfig = loadCalizaConfig();
   const temporal = loadClientConnectConfig();
   const taskQueue = taskQueueFromEnv();
+  const dataConverter = dataConverterFromEnv(process.env);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
     const worker = await createVerificationWorker({
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
         caliza: new CalizaClient(calizaConfig, { logger: logger.child({ component: 'caliza' }) }),
       }),
       ...(process.env.WORKFLOW_BUNDLE_PATH && { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH }),
+      ...(dataConverter && { dataConverter }),
     });
     logger.info(
       {
@@ -77,6 +89,7 @@ async function main(): Promise<void> {
         namespace: temporal.namespace ?? 'default',
         taskQueue,
         caliza: calizaConfig.apiBaseUrl,
+        payloadEncryption: dataConverter ? 'on' : 'off',
       },
       'worker started',
     );

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { dataConverterFromEnv } from '../codec';
 
 export interface TemporalTarget {
   client: Client;
@@ -14,7 +15,9 @@ export interface TemporalTarget {
  */
 export async function connectClient(): Promise<TemporalTarget> {
   const config = loadClientConnectConfig();
+  // The worker's codec: without it, results and queries would come back still encrypted.
+  const dataConverter = dataConverterFromEnv(process.env);
   const connection = await Connection.connect(config.connectionOptions);
   const namespace = config.namespace ?? 'default';
-  return { client: new Client({ connection, namespace }), connection, namespace };
+  return { client: new Client({ connection, namespace, dataConverter }), connection, namespace };
 }

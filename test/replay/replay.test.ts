@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { workflowBundle } from '../support/temporal';
+import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
+
+const isJson = (file: string): boolean => file.endsWith('.json');
+/** The current recordings, one set per path. */
+const files = readdirSync(HISTORIES_DIR).filter(isJson).sort();
+/** Recordings kept from before a `patched()` change (`--keep-as`): old runs must keep replaying too. */
+const keptFiles = readdirSync(HISTORIES_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((dir) =>
+    readdirSync(path.join(HISTORIES_DIR, dir.name))
+      .filter(isJson)
+      .map((file) => `${dir.name}/${file}`),
+  )
+  .sort();
+
+function load(file: string): History {
+  return historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
+}
+
+const closingEventName = (history: History): string =>
+  temporal.api.enums.v1.EventType[history.events?.at(-1)?.eventType ?? 0] ?? 'none';
+
+describe('recorded workflow histories', () => {
+  beforeAll(() => {
+    // The negative test makes the SDK warn about the nondeterminism it is expected to find.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, console: {} } },
+    });
+  });
+
+  it('cover every expected path, each ending the way its name says', () => {
+    const byPath = new Map<string, { file: string; run: number | null }[]>();
+    for (const file of files) {
+      const parsed = parseHistoryFileName(file);
+      if (!parsed) throw new Error(`${file} is not named <path>.json or <path>.run-<n>.json`);
+      byPath.set(parsed.pathName, [...(byPath.get(parsed.pathName) ?? []), { file, run: parsed.run }]);
+    }
+    expect([...byPath.keys()].sort()).toEqual(RECORDED_PATHS.map((p) => p.name).sort());
+
+    for (const expected of RECORDED_PATHS) {
+      const recorded = (byPath.get(expected.name) ?? []).sort((a, b) => (a.run ?? 0) - (b.run ?? 0));
+      if (expected.continuesAsNew) {
+        expect(recorded.map((r) => r.run)).toEqual(recorded.map((_, index) => index + 1));
+        expect(recorded.length).toBeGreaterThanOrEqual(2);
+      } else {
+        expect(recorded).toEqual([{ file: `${expected.name}.json`, run: null }]);
+      }
+      recorded.forEach(({ file }, index) => {
+        const last = index === recorded.length - 1;
+        expect([file, closingEventName(load(file))]).toEqual([
+          file,
+          last ? expected.closedBy : 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+        ]);
+      });
+    }
+  });
+
+  it('all replay against the current workflow code', async () => {
+    const histories = [...files, ...keptFiles].map((file) => ({ workflowId: file, history: load(file) }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length + keptFiles.length);
+  });
+
+  it('would catch a change to the command sequence', async () => {
+    await expect(
+      Worker.runReplayHistory(
+        { workflowsPath: require.resolve('./fixtures/timer-first-workflow') },
+        load('approved-by-webhook.json'),
+      ),
+    ).rejects.toThrow(DeterminismViolationError);
+  });
+
+  it('accepts the same change behind patched()', async () => {
+    await Worker.runReplayHistory(
+      { workflowsPath: require.resolve('./fixtures/patched-timer-first-workflow') },
+      load('approved-by-webhook.json'),
+    );
+  });
+});
