@@ -26,6 +26,8 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
         '*.secret',
         '*.authorization',
         'headers.authorization',
+        'signature',
+        'headers["x-caliza-webhook-signature"]',
       ],
       censor: '[REDACTED]',
     },

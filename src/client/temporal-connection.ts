@@ -13,11 +13,14 @@ export interface TemporalTarget {
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the TOML config file), so the same code reaches
  * the dev server, a self-hosted cluster or Temporal Cloud.
  */
-export async function connectClient(): Promise<TemporalTarget> {
+export async function connectClient(options: { lazy?: boolean } = {}): Promise<TemporalTarget> {
   const config = loadClientConnectConfig();
   // The worker's codec: without it, results and queries would come back still encrypted.
   const dataConverter = dataConverterFromEnv(process.env);
-  const connection = await Connection.connect(config.connectionOptions);
+  // Lazy: a process that must come up while Temporal is down (the webhook receiver answers 503 then).
+  const connection = options.lazy
+    ? Connection.lazy(config.connectionOptions)
+    : await Connection.connect(config.connectionOptions);
   const namespace = config.namespace ?? 'default';
   return { client: new Client({ connection, namespace, dataConverter }), connection, namespace };
 }
