@@ -15,8 +15,17 @@ export interface DevServerOptions {
   namespace?: string;
   /** Extra `temporal server start-dev` arguments, e.g. `--ui-codec-endpoint`. */
   extraArgs?: string[];
-  /** Where the server's own output goes. */
-  stdio?: 'inherit' | 'ignore';
+  /**
+   * Where the server's own output goes. With 'pipe', each line goes to `onOutput` and the last lines are
+   * quoted in the error when the server exits before it is ready.
+   */
+  stdio?: 'inherit' | 'ignore' | 'pipe';
+  onOutput?: (line: string) => void;
+  /**
+   * Run the server in its own process group, so that a Ctrl-C in the terminal reaches only the launcher,
+   * which then stops its clients first and this server last.
+   */
+  detached?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -58,12 +67,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...searchAttributeCliArgs(),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(executable, args, { stdio: options.stdio ?? 'ignore' });
+  const stdio = options.stdio ?? 'ignore';
+  const child = spawn(executable, args, {
+    stdio: stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : stdio,
+    detached: options.detached ?? false,
+  });
+  const recentOutput = stdio === 'pipe' ? collectOutput(child, options.onOutput) : [];
   const address = `127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) =>
-      reject(new Error(`temporal dev server exited early (code ${code}, signal ${signal})`)),
-    ),
+    // 'close' waits for the output streams to drain, so the last lines are in the message.
+    child.once(stdio === 'pipe' ? 'close' : 'exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      const output = recentOutput.length > 0 ? `: ${recentOutput.join(' | ')}` : '';
+      reject(new Error(`temporal dev server exited early (code ${code}, signal ${signal})${output}`));
+    }),
   );
   exited.catch(() => undefined);
   try {
@@ -79,6 +95,27 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     process: child,
     stop: () => stopProcess(child),
   };
+}
+
+/** Forwards output lines and keeps the last few for an error message. */
+function collectOutput(child: ChildProcess, onOutput?: (line: string) => void): string[] {
+  const recent: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        recent.push(line.trim());
+        if (recent.length > 5) recent.shift();
+        onOutput?.(line);
+      }
+    });
+  }
+  return recent;
 }
 
 async function waitUntilServing(address: string, namespace: string, timeoutMs: number): Promise<void> {

@@ -1,0 +1,40 @@
+/**
+ * `npm run ops -- <command>`: find and steer one verification from a terminal or a script. Every command
+ * prints one JSON line; bad input or a failed call prints one `error:` line and exits non-zero.
+ * Temporal is reached through its standard environment configuration, as by the worker.
+ */
+import { connectClient } from '../client/temporal-connection';
+import { VerificationClient } from '../client/verification-client';
+import { taskQueueFromEnv } from '../service-config';
+import { OPS_USAGE, OpsUsageError, isHelpRequest, parseOpsArgs } from './ops-args';
+import { runOpsCommand } from './ops-commands';
+import { errorLine } from './error-line';
+
+/** Exit codes: 2 for bad input (nothing was attempted), 1 for a command that failed. */
+const EXIT_USAGE = 2;
+const EXIT_FAILED = 1;
+
+async function main(argv: string[]): Promise<void> {
+  if (isHelpRequest(argv)) {
+    process.stdout.write(`${OPS_USAGE}\n`);
+    return;
+  }
+  const command = parseOpsArgs(argv);
+  const temporal = await connectClient();
+  try {
+    const verifications = new VerificationClient(temporal.client, { taskQueue: taskQueueFromEnv() });
+    const result = await runOpsCommand(command, {
+      verifications,
+      operatorService: temporal.connection.operatorService,
+      namespace: temporal.namespace,
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`error: ${errorLine(err)}\n`);
+  process.exit(err instanceof OpsUsageError ? EXIT_USAGE : EXIT_FAILED);
+});
