@@ -11,6 +11,8 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_POLLING,
   DEFAULT_TASK_QUEUE,
   type SessionStatus,
   type VerificationEvent,
@@ -175,6 +177,25 @@ export class VerificationClient {
         input.mode === 'RECORD_OUTCOME'
           ? `Record the verification outcome of beneficiary ${beneficiaryId}`
           : `KYC/KYB verification of beneficiary ${beneficiaryId}`,
+      staticDetails: staticDetailsOf(input),
     };
   }
+}
+
+/** Markdown for the UI's static details: what this run was asked to do. */
+function staticDetailsOf(input: VerifyBeneficiaryInput): string {
+  const polling = { ...DEFAULT_POLLING, ...input.polling };
+  const lines =
+    input.mode === 'RECORD_OUTCOME'
+      ? [
+          'Started by a Caliza webhook for a beneficiary with no running verification.',
+          'Reads the existing session to confirm the event; never creates a session.',
+        ]
+      : ['Creates (or reuses) the Caliza verification session, then waits for its outcome webhook.'];
+  return [
+    ...lines.map((line) => `- ${line}`),
+    `- Beneficiary: \`${input.beneficiaryId}\``,
+    `- Polling fallback: every ${polling.initialIntervalMs / 1000} s, ×${polling.multiplier}, up to ${polling.maxIntervalMs / 1000} s`,
+    `- Deadline: ${(input.deadlineMs ?? DEFAULT_DEADLINE_MS) / 86_400_000} days after the start`,
+  ].join('\n');
 }

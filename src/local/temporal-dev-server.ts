@@ -47,7 +47,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   const port = options.port || (await freePort());
   const namespace = options.namespace ?? 'default';
-  const uiPort = options.uiPort === undefined ? null : options.uiPort;
+  const uiPort =
+    options.uiPort === undefined || options.uiPort === null ? null : options.uiPort || (await freePort());
   const args = [
     'server',
     'start-dev',

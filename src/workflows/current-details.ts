@@ -26,5 +26,6 @@ export function describeState(state: MachineState): string {
       `**Outcome:** ${state.outcome.outcome}${state.outcome.reason ? ` (${state.outcome.reason})` : ''} by ${state.outcome.decidedBy}`,
     );
   }
-  return lines.join('\n');
+  // A markdown list: the UI runs plain lines together into one paragraph.
+  return lines.map((line) => `- ${line}`).join('\n');
 }
