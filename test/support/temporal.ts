@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { SearchAttributeType } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 import { timeSkippingServerPath } from '../../src/local/tool-paths';
 
@@ -31,19 +31,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: timeSkippingServerPath() } },
   });
-  const indexedType: Record<SearchAttributeType, number> = {
-    [SearchAttributeType.TEXT]: 1,
-    [SearchAttributeType.KEYWORD]: 2,
-    [SearchAttributeType.INT]: 3,
-    [SearchAttributeType.DOUBLE]: 4,
-    [SearchAttributeType.BOOL]: 5,
-    [SearchAttributeType.DATETIME]: 6,
-    [SearchAttributeType.KEYWORD_LIST]: 7,
-  };
+  // The Java test server has no listSearchAttributes, so the registration helper cannot be used here.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, indexedType[key.type]]),
+      SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) ?? 0]),
     ),
   });
   return env;
