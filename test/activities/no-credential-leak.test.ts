@@ -36,7 +36,7 @@ describe('credentials never reach logs, errors or failures', () => {
       { activityType: 'readVerificationSession' },
       { logger: activityLogger },
     );
-    const config = loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '150' }));
+    const config = loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '1000' }));
     const activities = createActivities({ caliza: new CalizaClient(config, { logger: pinoLogger }) });
     const createSession = (id: string): Promise<VerificationSession> =>
       env.run(activities.createVerificationSession, id);
@@ -77,7 +77,7 @@ describe('credentials never reach logs, errors or failures', () => {
     server.enqueue('GET', VERIFICATION, { status: 401 }, { status: 401 });
     await attempt(() => readSession(BENEFICIARY));
     // 7. A timeout.
-    server.enqueue('GET', VERIFICATION, { delayMs: 2_000 });
+    server.enqueue('GET', VERIFICATION, { delayMs: 5_000 });
     await attempt(() => readSession(BENEFICIARY));
     // 8. The token endpoint refuses the credentials and echoes the password it was sent.
     server.enqueueToken({

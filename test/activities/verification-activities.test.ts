@@ -29,7 +29,7 @@ describe('verification activities', () => {
 
   beforeEach(async () => {
     server = await FakeCalizaServer.start();
-    const client = new CalizaClient(loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '150' })));
+    const client = new CalizaClient(loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '1000' })));
     activities = createActivities({ caliza: client });
     logger = new MemoryLogger();
     env = new MockActivityEnvironment({ activityType: 'readVerificationSession' }, { logger });
@@ -208,13 +208,13 @@ describe('verification activities', () => {
   });
 
   it('classifies a timeout as a retryable network failure', async () => {
-    server.enqueue('GET', VERIFICATION, { delayMs: 2_000, body: sessionBody(BENEFICIARY) });
+    server.enqueue('GET', VERIFICATION, { delayMs: 5_000, body: sessionBody(BENEFICIARY) });
 
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaUnavailable' });
     expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: 'timeout' }]);
-    expect(failure.message).toContain('timed out after 150 ms');
+    expect(failure.message).toContain('timed out after 1000 ms');
   });
 
   it('fails an unexpected session body as non-retryable', async () => {

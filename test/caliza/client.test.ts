@@ -23,7 +23,7 @@ describe('CalizaClient', () => {
 
   beforeEach(async () => {
     server = await FakeCalizaServer.start();
-    client = new CalizaClient(loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '200' })));
+    client = new CalizaClient(loadCalizaConfig(server.env({ CALIZA_TIMEOUT_MS: '1000' })));
   });
 
   afterEach(async () => {
@@ -227,16 +227,16 @@ describe('CalizaClient', () => {
     });
 
     it('turns a timeout into a CalizaNetworkError', async () => {
-      server.enqueue('GET', VERIFICATION, { delayMs: 2_000, body: sessionBody(BENEFICIARY) });
+      server.enqueue('GET', VERIFICATION, { delayMs: 5_000, body: sessionBody(BENEFICIARY) });
       const started = Date.now();
 
       const error = await failure(client.getVerification(BENEFICIARY));
 
-      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(Date.now() - started).toBeLessThan(4_500);
       expect(error).toBeInstanceOf(CalizaNetworkError);
       expect(error).toMatchObject({ reason: 'timeout', method: 'GET', path: VERIFICATION });
       expect((error as Error).message).toMatch(
-        new RegExp(`^Caliza GET ${VERIFICATION} failed: timed out after 200 ms`),
+        new RegExp(`^Caliza GET ${VERIFICATION} failed: timed out after 1000 ms`),
       );
     });
 
@@ -262,7 +262,7 @@ describe('CalizaClient', () => {
     });
 
     it('never lets an axios error, or its request config, escape', async () => {
-      server.enqueue('GET', VERIFICATION, { delayMs: 2_000 }, { status: 500 });
+      server.enqueue('GET', VERIFICATION, { delayMs: 5_000 }, { status: 500 });
       const errors = [
         await failure(client.getVerification(BENEFICIARY)),
         await failure(client.getVerification(BENEFICIARY)),
