@@ -88,6 +88,11 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
     bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
+    // Fastify's own answer to an unparseable URL quotes the URL back, unbounded; answer short instead.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      metrics.delivery('bad_request');
+      void reply.code(400).send({ error: 'bad request' });
+    },
   });
 
   const isWebhookRequest = (request: FastifyRequest): boolean => {
