@@ -1,28 +1,8 @@
 /**
  * Readable log lines for a person watching `npm start` in a terminal (`LOG_FORMAT=json` keeps pino's JSON).
- * Same redaction as `src/logger.ts`: this is only another way to print the same records.
+ * Same logger as `src/logger.ts`, redaction included: this is only another way to print the same records.
  */
-import pino, { type Logger } from 'pino';
-import { createLogger } from '../logger';
-
-const REDACT_PATHS = [
-  'password',
-  'clientSecret',
-  'client_secret',
-  'accessToken',
-  'access_token',
-  'token',
-  'secret',
-  'secrets',
-  'authorization',
-  '*.password',
-  '*.clientSecret',
-  '*.accessToken',
-  '*.token',
-  '*.secret',
-  '*.authorization',
-  'headers.authorization',
-];
+import { createLogger, type Logger } from '../logger';
 
 const LEVEL_NAMES: Record<number, string> = {
   10: 'TRACE',
@@ -50,10 +30,7 @@ export function createConsoleLogger(
   level = process.env.LOG_LEVEL ?? 'info',
 ): Logger {
   if (format === 'json') return createLogger(name, level);
-  return pino(
-    { name, level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } },
-    { write: (line: string) => process.stdout.write(formatRecord(line)) },
-  );
+  return createLogger(name, level, { write: (line: string) => process.stdout.write(formatRecord(line)) });
 }
 
 /** One JSON record from pino as `HH:MM:SS LEVEL component message key=value …`. */
