@@ -13,8 +13,9 @@ import path from 'node:path';
 import { type Client, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { VerificationClient } from '../src/client';
+import { bundleVerificationWorkflows } from '../src/local/workflow-bundle';
 import {
   type VerificationActivities,
   type VerificationEvent,
@@ -238,17 +239,7 @@ async function main(): Promise<void> {
   const { requested, keepAs } = parseArguments(process.argv.slice(2));
   const selected = RECORDED_PATHS.filter((p) => requested.length === 0 || requested.includes(p.name));
 
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: console.warn,
-      error: console.error,
-    },
-  });
+  const code = await bundleVerificationWorkflows();
   // Written only once every path has been recorded, so a failed run leaves the recordings as they were.
   const recordings: { file: string; json: string }[] = [];
   const env = await createTimeSkippingEnv();

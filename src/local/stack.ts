@@ -10,12 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
-import {
-  NativeConnection,
-  type NativeConnectionOptions,
-  type Worker,
-  bundleWorkflowCode,
-} from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CalizaClient, type CalizaConfig, DEFAULT_CALIZA_TIMEOUT_MS } from '../caliza';
 import { VerificationClient } from '../client/verification-client';
@@ -34,6 +29,7 @@ import { createVerificationWorker } from '../worker';
 import { freePort } from './free-port';
 import { type DevServer, startDevServer } from './temporal-dev-server';
 import { WebhookSecretSource } from './webhook-secret-source';
+import { bundleVerificationWorkflows } from './workflow-bundle';
 
 export interface DevServerPart {
   kind: 'dev-server';
@@ -414,24 +410,12 @@ function settled<T>(result: PromiseSettledResult<T>): T {
 
 /** The worker loads its bundle from a file; this one lives only as long as the stack. */
 async function bundleToTempFile(cleanups: Cleanup[]): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: quietBundlerLogger,
-  });
+  const code = await bundleVerificationWorkflows();
   const file = path.join(os.tmpdir(), `caliza-kyc-workflows-${randomUUID()}.js`);
   writeFileSync(file, code);
   cleanups.push({ name: 'workflow bundle', run: () => rmSync(file, { force: true }) });
   return file;
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
-  error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
-};
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { type DevServer, startDevServer } from '../../src/local/temporal-dev-server';
+import { bundleVerificationWorkflows } from '../../src/local/workflow-bundle';
 import { PROJECT_ROOT, temporalCliPath, timeSkippingServerPath } from '../../src/local/tool-paths';
 
 declare global {
@@ -21,17 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const outDir = path.join(PROJECT_ROOT, 'test-results');
   mkdirSync(outDir, { recursive: true });
   const bundlePath = path.join(outDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: console.warn,
-      error: console.error,
-    },
-  });
+  const code = await bundleVerificationWorkflows();
   writeFileSync(bundlePath, code);
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
 
