@@ -36,9 +36,23 @@ export interface VerificationWorkerOptions {
       | 'maxConcurrentWorkflowTaskExecutions'
       | 'maxConcurrentLocalActivityExecutions'
       | 'workflowTaskPollerBehavior'
+      | 'nonStickyToStickyPollRatio'
     >
   >;
 }
+
+/**
+ * Tuning defaults, measured with `npm run bench` (docs/benchmarks.md) on a 2-core machine running the whole
+ * stack. A cached workflow costs 150–210 KB of RSS, so the cache is capped at 500: pending verifications
+ * wait minutes to hours between polls and replay cheaply when evicted, and the SDK's default here (about
+ * 2,300, from the heap size) took a worker holding 10,000 of them past 900 MB. 20 concurrent workflow tasks
+ * instead of 40: as many verifications per second, with about half the time each task spends inside the
+ * worker, so a webhook reaches its result sooner. Options passed in `tuning` override these.
+ */
+export const WORKER_TUNING_DEFAULTS = {
+  maxCachedWorkflows: 500,
+  maxConcurrentWorkflowTaskExecutions: 20,
+} as const satisfies NonNullable<VerificationWorkerOptions['tuning']>;
 
 export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -52,6 +66,7 @@ export async function createVerificationWorker(options: VerificationWorkerOption
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
     // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
     shutdownGraceTime: '10s',
+    ...WORKER_TUNING_DEFAULTS,
     ...options.tuning,
   });
 }

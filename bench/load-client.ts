@@ -1,0 +1,38 @@
+/**
+ * Child process of the receiver section: runs autocannon against one URL and sends its result to the
+ * parent over IPC, so that the load generator does not share an event loop with the receiver it measures.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadClientConfig {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  /** Cycled through by every connection. */
+  requests: { body: string; signature: string }[];
+  signatureHeader: string;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.BENCH_LOAD_CLIENT ?? '{}') as LoadClientConfig;
+  const url = new URL(config.url);
+  if (url.hostname !== '127.0.0.1') throw new Error('the load client only targets 127.0.0.1');
+  const result = await autocannon({
+    url: config.url,
+    connections: config.connections,
+    duration: config.durationSeconds,
+    timeout: 10,
+    requests: config.requests.map((r) => ({
+      method: 'POST',
+      path: url.pathname,
+      headers: { 'content-type': 'application/json', [config.signatureHeader]: r.signature },
+      body: r.body,
+    })),
+  });
+  process.send?.({ type: 'result', result });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`load client: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

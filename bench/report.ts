@@ -1,0 +1,348 @@
+/** The benchmark report: the machine, the command, every section's figures, the targets; JSON and Markdown. */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { temporalCliPath } from '../src/local/tool-paths';
+import type { BenchOptions, SectionName } from './options';
+import type { EndToEndResult, BatchResult } from './sections/end-to-end';
+import type { HistoryResult, PollingResult } from './sections/history';
+import type { MemoryResult } from './sections/memory';
+import type { ReceiverResult } from './sections/receiver';
+import type { Distribution } from './stats';
+
+export const REPORT_SCHEMA = 'caliza-kyc-bench/1';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  os: string;
+  temporalCli: string | null;
+  /** 1-minute load average when the run started and ended: other work on the machine skews timings. */
+  loadAverage: { atStart: number; atEnd: number | null };
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: number | null;
+  /** null when this run's sizes cannot judge it (e.g. fewer than 1,000 verifications). */
+  met: boolean | null;
+  note?: string;
+}
+
+export interface BenchReport {
+  schema: typeof REPORT_SCHEMA;
+  label: string | null;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  command: string;
+  argv: string[];
+  machine: MachineInfo;
+  options: Omit<BenchOptions, 'outDir' | 'quiet'>;
+  workerTuning: Record<string, unknown> | null;
+  sections: {
+    endToEnd?: EndToEndResult;
+    history?: HistoryResult;
+    memory?: MemoryResult;
+    receiver?: ReceiverResult;
+    polling?: PollingResult;
+  };
+  errors: Partial<Record<SectionName, string>>;
+  targets: TargetCheck[];
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  let temporalCli: string | null = null;
+  try {
+    temporalCli = execFileSync(temporalCliPath(), ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    }).trim();
+  } catch {
+    temporalCli = null;
+  }
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    temporalCli,
+    loadAverage: { atStart: round2(os.loadavg()[0] ?? 0), atEnd: null },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export function checkTargets(report: Pick<BenchReport, 'sections'>): TargetCheck[] {
+  const { endToEnd, history, memory } = report.sections;
+  const checks: TargetCheck[] = [];
+  if (endToEnd) {
+    checks.push({
+      name: 'End-to-end throughput vs baseline',
+      target: '≥ 0.8 × baseline',
+      value: endToEnd.throughputRatio,
+      met: Number.isFinite(endToEnd.throughputRatio) ? endToEnd.throughputRatio >= 0.8 : false,
+    });
+    const p99 = endToEnd.verifications.deliveryToResultMs.p99;
+    const atScale = endToEnd.options.n >= 1_000;
+    checks.push({
+      name: 'Webhook → result p99 at 1,000 concurrent',
+      target: '< 250 ms',
+      value: p99,
+      met: atScale ? p99 < 250 : null,
+      ...(!atScale && { note: `only ${endToEnd.options.n} verifications in this run` }),
+    });
+  }
+  if (history) {
+    const events = history.paths.webhook.events;
+    checks.push({ name: 'History events, webhook path', target: '≤ 25', value: events, met: events <= 25 });
+  } else if (endToEnd) {
+    const events = endToEnd.verifications.eventsPerRun.max;
+    checks.push({ name: 'History events, webhook path', target: '≤ 25', value: events, met: events <= 25 });
+  }
+  if (memory) {
+    const atScale = memory.pending >= 10_000;
+    const note = atScale ? {} : { note: `only ${memory.pending} pending in this run` };
+    checks.push({
+      name: 'Worker peak RSS while 10,000 pending verifications arrive',
+      target: '< 400 MB',
+      value: memory.peakRssMB,
+      met: atScale ? memory.peakRssMB < 400 : null,
+      ...note,
+    });
+    checks.push({
+      name: 'Worker RSS holding 10,000 pending verifications (all arrived)',
+      target: '< 400 MB',
+      value: memory.rssAtFullLoadMB,
+      met: atScale ? memory.rssAtFullLoadMB < 400 : null,
+      ...note,
+    });
+  }
+  return checks;
+}
+
+// ---------------------------------------------------------------------------------------------- Markdown
+
+const fmt = (x: number | null | undefined, digits = 0): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+const dist = (d: Distribution): string => `${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)}`;
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function cpuLine(batch: BatchResult): string {
+  return Object.entries(batch.cpu.byPart)
+    .sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds)
+    .map(([part, v]) => `${part.replace('bench process: ', '')} ${v.percentOfCore}%`)
+    .join(', ');
+}
+
+function serverFigure(batch: BatchResult, key: string): string {
+  const value = batch.server?.[key];
+  return typeof value === 'number' ? String(value) : '—';
+}
+
+function endToEndMarkdown(e: EndToEndResult): string {
+  const v = e.verifications;
+  const b = e.baseline;
+  const wft = (batch: BatchResult, task: number, which: 'queueMs' | 'workerMs') => {
+    const t = batch.workflowTaskTimings.find((x) => x.task === task);
+    return t ? `${fmt(t[which].p50)} / ${fmt(t[which].p99)}` : '—';
+  };
+  const rows: (string | number)[][] = [
+    ['Completed', `${v.completed} / ${v.n}`, `${b.completed} / ${b.n}`],
+    ['**Per second**', `**${fmt(v.perSecond, 1)}**`, `**${fmt(b.perSecond, 1)}**`],
+    ['Wall time, first start → last completion (s)', fmt(v.wallSeconds, 1), fmt(b.wallSeconds, 1)],
+    ['Start round trip p50 / p95 / p99 (ms)', dist(v.startMs), dist(b.startMs)],
+    [
+      '**Delivery → result** p50 / p95 / p99 (ms)',
+      `**${dist(v.deliveryToResultMs)}**`,
+      dist(b.deliveryToResultMs),
+    ],
+    ['Signal → completion, server clock (ms)', dist(v.signalToCompletionMs), dist(b.signalToCompletionMs)],
+    [
+      'History events per run p50 (max)',
+      `${fmt(v.eventsPerRun.p50)} (${fmt(v.eventsPerRun.max)})`,
+      `${fmt(b.eventsPerRun.p50)} (${fmt(b.eventsPerRun.max)})`,
+    ],
+    ['Workflow tasks per run p50', fmt(v.workflowTasksPerRun.p50), fmt(b.workflowTasksPerRun.p50)],
+    ['Task 1: queue wait p50 / p99 (ms)', wft(v, 1, 'queueMs'), wft(b, 1, 'queueMs')],
+    ['Task 1: in the worker p50 / p99 (ms)', wft(v, 1, 'workerMs'), wft(b, 1, 'workerMs')],
+    ['Task 2: queue wait p50 / p99 (ms)', wft(v, 2, 'queueMs'), wft(b, 2, 'queueMs')],
+    ['Task 2: in the worker p50 / p99 (ms)', wft(v, 2, 'workerMs'), wft(b, 2, 'workerMs')],
+    [
+      'Server persistence calls (ms) per workflow',
+      `${serverFigure(v, 'persistenceCallsPerUnit')} (${serverFigure(v, 'persistenceMsPerUnit')})`,
+      `${serverFigure(b, 'persistenceCallsPerUnit')} (${serverFigure(b, 'persistenceMsPerUnit')})`,
+    ],
+    [
+      'Server visibility calls (ms) per workflow',
+      `${serverFigure(v, 'visibilityCallsPerUnit')} (${serverFigure(v, 'visibilityMsPerUnit')})`,
+      `${serverFigure(b, 'visibilityCallsPerUnit')} (${serverFigure(b, 'visibilityMsPerUnit')})`,
+    ],
+    [
+      'Workflow tasks sync-matched to a waiting poller',
+      serverFigure(v, 'syncMatchShare'),
+      serverFigure(b, 'syncMatchShare'),
+    ],
+  ];
+  const o = e.options;
+  return [
+    `## 1. End to end: ${o.n} verifications started at once`,
+    '',
+    `The double decides each session ${o.autoDecide.minDelayMs}–${o.autoDecide.maxDelayMs} ms after it is created ` +
+      `(${Math.round(o.autoDecide.approveShare * 100)} % approved), ${o.processingDelayMs} ms of processing, then ` +
+      `sends the signed webhook to the receiver. Baseline: one local activity, one signal (sent after the same ` +
+      `delay), complete; same server, same worker tuning. At most ${o.concurrency} starts in flight; ` +
+      `${o.warmup} warm-up runs each, not counted.`,
+    '',
+    table(['', 'Verifications', 'Baseline'], rows),
+    '',
+    `**Throughput ratio: ${fmt(e.throughputRatio, 2)}** (verifications per second ÷ baseline workflows per second).`,
+    '',
+    `Outcomes: ${Object.entries(v.outcomes)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; decided by ` +
+      `${Object.entries(v.decidedBy)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}. Caliza calls per verification: ` +
+      `${v.calizaCallsPerVerification}. Webhooks delivered to Temporal: ${v.webhooks.accepted}.`,
+    '',
+    `CPU over the batch (100 % = one core): verifications: ${cpuLine(v)}; baseline: ${cpuLine(b)}.`,
+  ].join('\n');
+}
+
+function historyMarkdown(h: HistoryResult): string {
+  const names: Record<string, string> = {
+    webhook: 'Webhook',
+    polling: 'Polling',
+    deadline: 'Deadline',
+    pending30Days: '30-day pending',
+  };
+  const rows = Object.entries(h.paths).map(([name, p]) => [
+    names[name] ?? name,
+    p.runs.length > 1
+      ? `${p.totalEvents} in ${p.runs.length} runs (max ${Math.max(...p.runs)})`
+      : String(p.events),
+    p.theoreticalMinimum === null ? 'see docs' : String(p.theoreticalMinimum),
+    String(p.workflowTasks),
+    `${p.calizaCalls.create + p.calizaCalls.read}`,
+    p.description,
+  ]);
+  const sequence = h.paths.webhook.sequence?.join(', ') ?? '';
+  return [
+    `## 2. History cost (${h.server})`,
+    '',
+    table(['Path', 'Events', 'Minimum', 'Workflow tasks (last run)', 'Caliza calls', 'What happens'], rows),
+    '',
+    `Webhook path, in order: ${sequence}.`,
+  ].join('\n');
+}
+
+function memoryMarkdown(m: MemoryResult): string {
+  return [
+    `## 3. Worker memory: ${m.pending} pending verifications in one worker process`,
+    '',
+    `Cache limit (maxCachedWorkflows): ${m.maxCachedWorkflows}. Idle RSS ${fmt(m.idleRssMB)} MB; ` +
+      `**peak RSS ${fmt(m.peakRssMB)} MB** (while they arrive and the cache turns over); ` +
+      `**RSS holding all ${m.pending}: ${fmt(m.rssAtFullLoadMB)} MB**. ` +
+      `**${fmt(m.rssPerCachedWorkflowKB)} KB per cached workflow** (slope up to the cache limit); caching all ` +
+      `${m.pending} would take about ${fmt(m.projectedRssAllCachedMB)} MB. Poll timers set to ` +
+      `${m.pollIntervalMs / 3_600_000} h so that every workflow sits on its timer while measured` +
+      `${m.heapLimitMb ? `; worker run with --max-old-space-size=${m.heapLimitMb}` : ''}.`,
+    '',
+    table(
+      ['Pending', 'Cached', 'RSS (MB)', 'Main-thread heap (MB)'],
+      m.points.map((p) => [p.pending, p.cachedWorkflows, fmt(p.rssMB), fmt(p.heapUsedMB)]),
+    ),
+  ].join('\n');
+}
+
+function receiverMarkdown(r: ReceiverResult): string {
+  const row = (label: string, f: ReceiverResult['withSignal']) => [
+    label,
+    fmt(f.requestsPerSecond),
+    `${f.latencyMs.p50} / ${f.latencyMs.p90} / ${f.latencyMs.p99}`,
+    f.total,
+    f.non2xx + f.errors + f.timeouts,
+  ];
+  return [
+    `## 4. Webhook receiver: ${r.options.connections} connections × ${r.options.durationSeconds} s, ` +
+      `signed bodies for ${r.options.verifications} running verifications`,
+    '',
+    table(
+      ['Delivery', 'Requests/s', 'Latency p50 / p90 / p99 (ms)', 'Requests', 'Non-2xx + errors'],
+      [
+        row('Signal-with-start to Temporal', r.withSignal),
+        row('No-op (same process, same checks)', r.noOpDelivery),
+      ],
+    ),
+    '',
+    `**Ratio: ${fmt(r.throughputRatio, 3)}**. Signals accepted: ${r.signalsAccepted}; duplicates the workflows ` +
+      `counted: ${r.workflows.duplicateEventsCounted}; runs continued as new: ${r.workflows.runsContinued}.`,
+  ].join('\n');
+}
+
+function pollingMarkdown(p: PollingResult): string {
+  const intervals = p.computed.intervals.map((i) => `${i.count} × ${i.intervalMs / 60_000} min`).join(' + ');
+  return [
+    '## 5. Polling cost with every webhook dropped',
+    '',
+    `Default schedule (first poll after ${p.schedule.initialIntervalMs / 60_000} min, ×${p.schedule.multiplier}, ` +
+      `capped at ${p.schedule.maxIntervalMs / 60_000} min) over the default ${p.deadlineDays}-day deadline: ` +
+      `polls = ${intervals} = ${p.computed.polls}, plus 1 create = **${p.computed.total} Caliza calls per verification** ` +
+      `(computed). Time-skipping run: ${p.measured.create} create + ${p.measured.read} reads = ${p.measured.total} ` +
+      `(${p.agrees ? 'agrees' : '**disagrees**'}), ${p.measured.totalEvents} history events in ${p.measured.runs} runs ` +
+      `(${p.eventsPerPoll} events per poll).`,
+  ].join('\n');
+}
+
+export function toMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const parts: string[] = [
+    `# Benchmark${report.label ? ` “${report.label}”` : ''}, ${report.startedAt}`,
+    '',
+    `Command: \`${report.command}\` (${fmt(report.durationSeconds)} s)  `,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ` +
+      `${m.temporalCli ?? 'Temporal CLI version unknown'}; 1-min load average ${m.loadAverage.atStart} at start, ` +
+      `${m.loadAverage.atEnd ?? '—'} at end  `,
+    `Worker tuning: ${
+      report.workerTuning
+        ? Object.entries(report.workerTuning)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(', ')
+        : '—'
+    }`,
+    '',
+    '## Targets',
+    '',
+    table(
+      ['Target', 'Goal', 'This run', 'Met'],
+      report.targets.map((t) => [
+        t.name,
+        t.target,
+        fmt(t.value, t.value !== null && t.value < 10 ? 2 : 0),
+        t.met === null ? `not judged (${t.note ?? ''})` : t.met ? 'yes' : '**no**',
+      ]),
+    ),
+  ];
+  const s = report.sections;
+  if (s.endToEnd) parts.push('', endToEndMarkdown(s.endToEnd));
+  if (s.history) parts.push('', historyMarkdown(s.history));
+  if (s.memory) parts.push('', memoryMarkdown(s.memory));
+  if (s.receiver) parts.push('', receiverMarkdown(s.receiver));
+  if (s.polling) parts.push('', pollingMarkdown(s.polling));
+  const errors = Object.entries(report.errors);
+  if (errors.length > 0) {
+    parts.push('', '## Errors', '', ...errors.map(([section, message]) => `- ${section}: ${message}`));
+  }
+  return `${parts.join('\n')}\n`;
+}

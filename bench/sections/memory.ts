@@ -1,0 +1,186 @@
+/**
+ * Section 3, worker memory: one worker in a child process holds N pending verifications (session PENDING,
+ * waiting on their poll timers); its RSS is sampled as they arrive, giving the peak RSS and the RSS per
+ * cached workflow (slope of RSS against the worker's cache occupancy).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WORKFLOW_TYPE, type VerifyBeneficiaryInput, workflowIdFor } from '../../src/contracts';
+import { beneficiaryIdKey } from '../../src/search-attributes';
+import type { MemoryWorkerConfig, MemoryWorkerStatus } from '../memory-worker';
+import type { LogLevel } from '../runtime';
+import type { TemporalLab, WorkerTuning } from '../stack';
+import { linearFit, round } from '../stats';
+import { type Progress, mapLimit, sleep, waitFor, withTimeout } from '../util';
+
+export interface MemoryOptions {
+  pending: number;
+  tuning: WorkerTuning;
+  workflowBundlePath: string;
+  logFile: string;
+  logLevel: LogLevel;
+  /** V8 old-space limit of the worker process (each isolate), MB; Node's default when absent. */
+  heapLimitMb?: number;
+}
+
+export interface MemoryPoint {
+  pending: number;
+  cachedWorkflows: number;
+  rssMB: number;
+  heapUsedMB: number;
+}
+
+export interface MemoryResult {
+  pending: number;
+  heapLimitMb: number | null;
+  /** Poll interval used so that timers keep waiting during the measurement. */
+  pollIntervalMs: number;
+  maxCachedWorkflows: number;
+  idleRssMB: number;
+  peakRssMB: number;
+  rssAtFullLoadMB: number;
+  points: MemoryPoint[];
+  /** Slope of RSS over cached workflows (KB each), from the points up to the cache limit. */
+  rssPerCachedWorkflowKB: number;
+  /** RSS the worker would need to cache every pending verification, from that slope. */
+  projectedRssAllCachedMB: number;
+  startSeconds: number;
+}
+
+const MB = 1024 * 1024;
+/** Long enough that no poll fires during the measurement: the workflows sit on their timers. */
+const POLL_INTERVAL_MS = 6 * 60 * 60_000;
+
+/** Where RSS is sampled: four steps up to the cache limit (for the slope), then on to `pending`. */
+function steps(pending: number, maxCached: number): number[] {
+  const belowLimit = [0.25, 0.5, 0.75, 1].map((f) => Math.round(Math.min(maxCached, pending) * f));
+  // Small runs (the smoke test) only need a slope, not a curve.
+  const beyond = pending < 1_000 ? [1] : [0.1, 0.25, 0.5, 0.75, 1];
+  return [...new Set([...belowLimit, ...beyond.map((f) => Math.round(pending * f))])]
+    .filter((n) => n >= 1)
+    .sort((a, b) => a - b);
+}
+
+function startChild(config: MemoryWorkerConfig, heapLimitMb?: number): ChildProcess {
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  return fork(path.join(__dirname, '..', 'memory-worker.ts'), [], {
+    execArgv: ['--import', tsx, ...(heapLimitMb ? [`--max-old-space-size=${heapLimitMb}`] : [])],
+    env: { ...process.env, BENCH_MEMORY_WORKER: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+export async function runMemory(
+  lab: TemporalLab,
+  options: MemoryOptions,
+  progress: Progress,
+): Promise<MemoryResult> {
+  const taskQueue = `bench-memory-${randomUUID()}`;
+  const child = startChild(
+    {
+      address: lab.server.address,
+      taskQueue,
+      workflowBundlePath: options.workflowBundlePath,
+      tuning: options.tuning,
+      logFile: options.logFile,
+      logLevel: options.logLevel,
+      sampleMs: 250,
+    },
+    options.heapLimitMb,
+  );
+  let latest: MemoryWorkerStatus | null = null;
+  let peak = 0;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (message: { type?: string }) => {
+      if (message.type === 'ready') resolve();
+      if (message.type === 'status') {
+        latest = message as MemoryWorkerStatus;
+        peak = Math.max(peak, latest.maxRssBytes, latest.rssBytes);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`memory worker exited early (code ${code})`)));
+  });
+  ready.catch(() => undefined);
+  const status = (): MemoryWorkerStatus => {
+    if (!latest) throw new Error('no status from the memory worker yet');
+    return latest;
+  };
+  try {
+    await withTimeout(ready, 60_000, 'memory worker start');
+    await waitFor(() => latest !== null, { timeoutMs: 10_000, what: 'first memory sample' });
+    await sleep(1_000);
+    const idleRssMB = round(status().rssBytes / MB);
+    const points: MemoryPoint[] = [
+      { pending: 0, cachedWorkflows: 0, rssMB: idleRssMB, heapUsedMB: round(status().heapUsedBytes / MB) },
+    ];
+    const prefix = `mem-${randomUUID().slice(0, 8)}`;
+    let started = 0;
+    const t0 = Date.now();
+    for (const target of steps(options.pending, status().maxCachedWorkflows)) {
+      const ids = Array.from({ length: target - started }, (_, i) => `${prefix}-${started + i}`);
+      await mapLimit(ids, 200, async (beneficiaryId) => {
+        const input: VerifyBeneficiaryInput = {
+          beneficiaryId,
+          polling: { initialIntervalMs: POLL_INTERVAL_MS, maxIntervalMs: POLL_INTERVAL_MS },
+        };
+        await lab.client.workflow.start(WORKFLOW_TYPE, {
+          workflowId: workflowIdFor(beneficiaryId),
+          taskQueue,
+          args: [input],
+          typedSearchAttributes: [{ key: beneficiaryIdKey, value: beneficiaryId }],
+        });
+        started += 1;
+        progress.count('pending verifications started', started, options.pending);
+      });
+      // Every started workflow has run its first task once visibility shows its session as PENDING.
+      await waitFor(
+        async () => {
+          const { count } = await lab.client.workflow.count(
+            `TaskQueue = "${taskQueue}" AND VerificationStatus = "PENDING"`,
+          );
+          return count >= started && status().inFlightActivations === 0;
+        },
+        { timeoutMs: 60_000 + ids.length * 20, intervalMs: 250, what: `${started} verifications waiting` },
+      );
+      // Let the worker settle (and its status sample catch up) before reading RSS.
+      await sleep(options.pending < 1_000 ? 800 : 1_500);
+      const s = status();
+      points.push({
+        pending: started,
+        cachedWorkflows: s.cachedWorkflows,
+        rssMB: round(s.rssBytes / MB),
+        heapUsedMB: round(s.heapUsedBytes / MB),
+      });
+      progress.step(
+        `memory: ${started} pending, ${s.cachedWorkflows} cached, RSS ${round(s.rssBytes / MB)} MB`,
+      );
+    }
+    const startSeconds = round((Date.now() - t0) / 1000);
+    const maxCached = status().maxCachedWorkflows;
+    // Until the cache is full nothing is evicted, and every pending workflow is a cached one.
+    const belowLimit = points.filter((p) => p.cachedWorkflows === p.pending && p.pending <= maxCached);
+    const fit = linearFit(belowLimit.map((p) => ({ x: p.cachedWorkflows, y: p.rssMB })));
+    const perWorkflowKB = round(fit.slope * 1024, 1);
+    const last = points[points.length - 1] as MemoryPoint;
+    return {
+      pending: options.pending,
+      heapLimitMb: options.heapLimitMb ?? null,
+      pollIntervalMs: POLL_INTERVAL_MS,
+      maxCachedWorkflows: maxCached,
+      idleRssMB,
+      peakRssMB: round(peak / MB),
+      rssAtFullLoadMB: last.rssMB,
+      points,
+      rssPerCachedWorkflowKB: perWorkflowKB,
+      projectedRssAllCachedMB: round(fit.intercept + fit.slope * options.pending),
+      startSeconds,
+    };
+  } finally {
+    if (child.exitCode === null) child.send('stop');
+    const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+    if (!stopped) child.kill('SIGKILL');
+  }
+}
