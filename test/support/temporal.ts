@@ -10,7 +10,11 @@ let runtimeInstalled = false;
 /** Quiet SDK logs in tests; each Jest file has its own module registry, so once per file. */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    // Core warns on every worker that the Java test server lacks a capability this project does not use.
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
   runtimeInstalled = true;
 }
 
