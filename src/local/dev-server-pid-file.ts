@@ -31,7 +31,8 @@ export async function stopLeftoverDevServer(file: string, graceMs = 5_000): Prom
   return pid;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -44,3 +44,14 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** 404 for a beneficiary that has no verification session yet (a documented choice, see undocumented-behaviour). */
+export function sendNoSession(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendCoded(
+    request,
+    reply,
+    404,
+    'verification.not_found',
+    'No verification session for this beneficiary',
+  );
+}

@@ -6,6 +6,7 @@ import { SandboxAdmin } from '../../src/demo/sandbox-admin';
 import { freePort } from '../../src/local/free-port';
 import { PROJECT_ROOT } from '../../src/local/tool-paths';
 import { uniqueTaskQueue } from '../support/temporal';
+import { isAlive } from '../../src/local/dev-server-pid-file';
 
 /** `npm start` as a user runs it: its own process, its output, Ctrl-C. */
 describe('npm start (src/local/start.ts)', () => {
@@ -149,15 +150,6 @@ describe('npm start (src/local/start.ts)', () => {
     }
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function killIfAlive(pid: number): void {
   if (Number.isInteger(pid) && pid > 1 && isAlive(pid)) process.kill(pid, 'SIGKILL');

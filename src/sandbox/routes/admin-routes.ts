@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { SandboxContext } from '../context';
 import { faultConfigPatchSchema, faultConfigSchema } from '../fault-config';
-import { sendCoded, sendValidation } from '../errors';
+import { sendCoded, sendNoSession, sendValidation } from '../errors';
 import { checkAutoDecide } from '../options';
 import { beneficiaryView, sessionView } from '../store';
 import { UNDOCUMENTED_BEHAVIOUR } from '../undocumented-behaviour';
@@ -138,13 +138,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext): 
           return sendCoded(request, reply, 404, 'beneficiary.not_found', 'Beneficiary not found');
         const session = ctx.store.currentSession(beneficiary);
         if (!session) {
-          return sendCoded(
-            request,
-            reply,
-            404,
-            'verification.not_found',
-            'No verification session for this beneficiary',
-          );
+          return sendNoSession(request, reply);
         }
         const result = ctx.flow.decide(session, parsed.data.decision, 'admin', parsed.data.reason ?? null);
         if (!result.ok) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { validateCreateBeneficiary } from '../beneficiary-schema';
 import { callbackUrlProblem } from '../callback-url';
 import type { SandboxContext } from '../context';
-import { CORE_API_PREFIX, sendCoded, sendValidation } from '../errors';
+import { CORE_API_PREFIX, sendCoded, sendNoSession, sendValidation } from '../errors';
 import { newSecret } from '../ids';
 import { beneficiaryView, sessionView, type BeneficiaryRecord } from '../store';
 import { SUCCESS_STATUS } from '../undocumented-behaviour';
@@ -177,13 +177,7 @@ export function registerCoreApiRoutes(app: FastifyInstance, ctx: SandboxContext)
         if (!beneficiary) return reply;
         const session = ctx.store.currentSession(beneficiary);
         if (!session) {
-          return sendCoded(
-            request,
-            reply,
-            404,
-            'verification.not_found',
-            'No verification session for this beneficiary',
-          );
+          return sendNoSession(request, reply);
         }
         return sessionView(session);
       });
