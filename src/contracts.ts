@@ -174,6 +174,34 @@ export function beneficiaryIdFrom(workflowId: string): string | null {
     : null;
 }
 
+/**
+ * How the workflow treats a Caliza call that failed for good (its local retries are over). The activities
+ * put it in the failure's `details[0]`; a failure without it (a bug, not Caliza's answer) counts as
+ * TRANSIENT.
+ * - TRANSIENT: 408, 429, 5xx, network failures, a 2xx whose body is not the documented shape.
+ * - AUTH: 401 after the client's one refresh, 403, and the token endpoint's refusals (`invalid_grant`, …).
+ * - REFUSED: every other answer that says the request itself is wrong (400, 404, 409, 412, 422, a bad id).
+ */
+export type CallFailureKind = 'TRANSIENT' | 'AUTH' | 'REFUSED';
+
+/** What the workflow reads from a Caliza failure's `details[0]`. */
+export interface CallFailureHint {
+  kind: CallFailureKind;
+  /** Caliza's `Retry-After`, clamped to [1 s, {@link MAX_RETRY_AFTER_MS}]; null when it sent none. */
+  retryAfterMs: number | null;
+}
+
+/** A `Retry-After` longer than this is honoured by the workflow's own back-off, not by a local retry. */
+export const LOCAL_RETRY_AFTER_LIMIT_MS = 10_000;
+/** No `Retry-After` holds a verification back longer than this. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
+ * Failure type of the `session` update when its run continued as new before the session existed (a long
+ * Caliza outage during a start): the update is not lost, the caller asks the new run again.
+ */
+export const SESSION_UPDATE_RETRY_TYPE = 'SessionPendingInNextRun';
+
 /** The activities the workflow calls; implemented over the Caliza client in `src/activities`. */
 export interface VerificationActivities {
   /** Creates the interactive session, or returns the existing one while it is PENDING. */
