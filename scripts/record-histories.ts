@@ -18,7 +18,6 @@ import { VerificationClient } from '../src/client';
 import { bundleVerificationWorkflows } from '../src/local/workflow-bundle';
 import {
   type VerificationActivities,
-  type VerificationEvent,
   WORKFLOW_TYPE,
   verificationEventSignal,
   workflowIdFor,
@@ -30,6 +29,7 @@ import {
   historyFileName,
   parseHistoryFileName,
 } from '../test/replay/recorded-paths';
+import { approvedEvent, failedEvent } from '../test/support/events';
 import { ScriptedCaliza } from '../test/support/scripted-activities';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../test/support/temporal';
 
@@ -37,20 +37,8 @@ const MINUTE = 60_000;
 /** Short deadlines keep every recording to a few polls. */
 const SHORT = { deadlineMs: 10 * MINUTE };
 
-const approved = (beneficiaryId: string, createdAt = '2026-01-01T00:05:00.000001'): VerificationEvent => ({
-  operation: 'BENEFICIARY_APPROVED',
-  beneficiaryId,
-  createdAt,
-  success: true,
-  message: null,
-});
-const failed = (beneficiaryId: string): VerificationEvent => ({
-  operation: 'BENEFICIARY_FAILED',
-  beneficiaryId,
-  createdAt: '2026-01-01T00:06:00.000001',
-  success: false,
-  message: 'Document expired',
-});
+const approved = approvedEvent;
+const failed = failedEvent;
 
 interface Recorder {
   /** Beneficiary id; the workflow id follows from it. */

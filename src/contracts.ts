@@ -121,6 +121,26 @@ export interface CarriedState {
   duplicateEvents: number;
   ignoredEvents: number;
   runsContinued: number;
+  /**
+   * Whether the unconfirmed events still wait for a read. False after a read that found the session still
+   * PROCESSING: the events stay pending and the next poll decides. Absent in state carried by older runs.
+   */
+  confirmPending?: boolean;
+  /** Caliza calls that failed for good in a row; reset by the next successful call. */
+  callFailures?: number;
+  lastCallFailure?: CallFailureRecord | null;
+  /** Set while backing off after failed Caliza calls: no call before this time (epoch ms). */
+  retryCallsAt?: number | null;
+}
+
+/** The last Caliza call that failed for good, for operators. */
+export interface CallFailureRecord {
+  /** The failure type: Caliza's code, `CalizaUnavailable`, `CalizaRateLimited`, … */
+  type: string;
+  kind: CallFailureKind;
+  message: string;
+  /** ISO 8601 time of the failure (workflow time). */
+  at: string;
 }
 
 /** The snapshot the `getState` query returns. */
@@ -140,6 +160,11 @@ export interface VerificationStateView {
   duplicateEvents: number;
   ignoredEvents: number;
   runsContinued: number;
+  /** Caliza calls that failed for good in a row (0 while Caliza answers). */
+  callFailures: number;
+  lastCallFailure: CallFailureRecord | null;
+  /** Set while the run backs off after failed Caliza calls: no call before this time. */
+  retryCallsAt: string | null;
   outcome: VerificationResult | null;
 }
 

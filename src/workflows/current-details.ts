@@ -1,3 +1,4 @@
+import { kindOf } from '../contracts';
 import type { MachineState } from './verification-machine';
 
 /** Markdown for the Temporal UI's "current details": what the run is waiting for, and since when. */
@@ -5,7 +6,7 @@ export function describeState(state: MachineState): string {
   const at = (ms: number | null): string => (ms === null ? '—' : new Date(ms).toISOString());
   const session = state.session;
   const lines = [
-    `**Status:** ${session?.status ?? 'NOT_CREATED'}${session ? ` (${session.type === 'BUSINESS' ? 'KYB' : 'KYC'}, session \`${session.id}\`)` : ''}`,
+    `**Status:** ${session?.status ?? 'NOT_CREATED'}${session ? ` (${kindOf(session.type)}, session \`${session.id}\`)` : ''}`,
     `**Polls:** ${state.pollCount} · last ${at(state.lastPollAt)} · next ${at(state.nextPollAt)}`,
     `**Deadline:** ${at(state.deadlineAt)}`,
   ];
@@ -17,6 +18,12 @@ export function describeState(state: MachineState): string {
           ? 'confirmed'
           : 'not confirmed by the session';
     lines.push(`**Last event:** ${state.lastEvent.operation} at ${state.lastEvent.createdAt} (${confirmed})`);
+  }
+  if (state.callFailures > 0 && state.lastCallFailure) {
+    const failure = state.lastCallFailure;
+    lines.push(
+      `**Caliza failing:** ${state.callFailures} call(s) in a row, last ${failure.type} (${failure.kind}) at ${failure.at}; next try ${at(state.retryCallsAt)}`,
+    );
   }
   if (state.duplicateEvents + state.ignoredEvents > 0) {
     lines.push(`**Duplicates / ignored events:** ${state.duplicateEvents} / ${state.ignoredEvents}`);

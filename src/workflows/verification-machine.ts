@@ -8,6 +8,7 @@
  * which also settles conflicting events without guessing their order.
  */
 import {
+  type CallFailureKind,
   type CarriedState,
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_HISTORY_EVENTS,
@@ -23,16 +24,23 @@ import {
   kindOf,
 } from '../contracts';
 
-export interface MachineState extends CarriedState {
+export interface MachineState extends Required<CarriedState> {
   beneficiaryId: string;
-  /** Set when a read failed for a passing reason: no further Caliza call before this time. */
-  retryCallsAt: number | null;
   outcome: VerificationResult | null;
+}
+
+/** A Caliza call that failed for good: its local retries are over. */
+export interface CallFailure {
+  type: string;
+  kind: CallFailureKind;
+  message: string;
+  /** Caliza's `Retry-After` (already clamped by the activity), or null. */
+  retryAfterMs: number | null;
 }
 
 export type MachineEvent =
   | { type: 'SESSION_READ'; session: VerificationSession; source: 'CREATE' | 'POLL' | 'CONFIRM' }
-  | { type: 'CALL_FAILED' }
+  | { type: 'CALL_FAILED'; failure: CallFailure }
   | { type: 'WEBHOOK'; event: VerificationEvent }
   | { type: 'TIMER_FIRED' }
   | { type: 'DEADLINE_EXTENDED'; deadlineAt: number };
@@ -46,9 +54,22 @@ export type NextAction =
 /** How many recent event keys are kept for de-duplication; Caliza sends two outcome events per session. */
 export const SEEN_EVENT_KEYS_LIMIT = 64;
 
+/** Longest message kept from a failed call; Caliza's text is for operators, not for the history. */
+const FAILURE_MESSAGE_LIMIT = 300;
+
 export function initialState(input: VerifyBeneficiaryInput, now: number): MachineState {
   if (input.carried) {
-    return { ...input.carried, beneficiaryId: input.beneficiaryId, retryCallsAt: null, outcome: null };
+    const carried = input.carried;
+    return {
+      ...carried,
+      // State carried by runs of an older version lacks these.
+      confirmPending: carried.confirmPending ?? carried.unconfirmed.length > 0,
+      callFailures: carried.callFailures ?? 0,
+      lastCallFailure: carried.lastCallFailure ?? null,
+      retryCallsAt: carried.retryCallsAt ?? null,
+      beneficiaryId: input.beneficiaryId,
+      outcome: null,
+    };
   }
   const polling = resolvePolling(input.polling);
   return {
@@ -68,6 +89,9 @@ export function initialState(input: VerifyBeneficiaryInput, now: number): Machin
     duplicateEvents: 0,
     ignoredEvents: 0,
     runsContinued: 0,
+    confirmPending: false,
+    callFailures: 0,
+    lastCallFailure: null,
     retryCallsAt: null,
     outcome: null,
   };
@@ -94,7 +118,7 @@ export function apply(state: MachineState, event: MachineEvent, now: number): Ma
     case 'SESSION_READ':
       return applySessionRead(state, event.session, event.source, now);
     case 'CALL_FAILED':
-      return { ...state, retryCallsAt: now + state.polling.initialIntervalMs };
+      return applyCallFailure(state, event.failure, now);
     case 'TIMER_FIRED':
       if (state.outcome || now < state.deadlineAt) return state;
       return decide(state, { outcome: 'FAILED', reason: REASON_EXPIRED, decidedBy: 'DEADLINE' }, now);
@@ -115,6 +139,7 @@ function applyWebhook(state: MachineState, event: VerificationEvent, now: number
     ...state,
     seenEventKeys,
     unconfirmed: [...state.unconfirmed, event],
+    confirmPending: true,
     lastEvent: {
       operation: event.operation,
       createdAt: event.createdAt,
@@ -136,6 +161,9 @@ function applySessionRead(
     ...state,
     session,
     retryCallsAt: null,
+    callFailures: 0,
+    // Whatever the read says, the events it could check have been checked.
+    confirmPending: source === 'CREATE' ? state.confirmPending : false,
     pollCount: polled ? state.pollCount + 1 : state.pollCount,
     lastPollAt: polled ? now : state.lastPollAt,
   };
@@ -157,14 +185,51 @@ function applySessionRead(
   // The session that a create returns may predate the events; only a later read can refute them.
   if (source === 'CREATE') return scheduleNextPoll(next, now);
   if (state.unconfirmed.length > 0) {
-    // The session does not (yet) agree with the events: forget them, and look again soon, since a
-    // genuine event means the outcome is close.
-    next = markLastEvent(
-      { ...next, unconfirmed: [], currentPollIntervalMs: state.polling.initialIntervalMs },
-      false,
-    );
+    // A genuine event means the outcome is close: look again soon.
+    next = { ...next, currentPollIntervalMs: state.polling.initialIntervalMs };
+    // Still PENDING refutes the events: forget them. PROCESSING (or a status Caliza has not documented)
+    // neither confirms nor refutes them: they stay pending and the next poll decides.
+    if (session.status === 'PENDING') next = markLastEvent({ ...next, unconfirmed: [] }, false);
   }
   return scheduleNextPoll(next, now);
+}
+
+/**
+ * Only a call made while no session exists can end the run: a VERIFY run's create, answered to the caller
+ * waiting on `start()`, and a RECORD_OUTCOME run's first read of a beneficiary Caliza does not know. Once
+ * a session exists nothing Caliza answers ends the run early: credentials get rotated, gateways answer
+ * HTML during a deploy, and a verification whose user already holds a URL must not be dropped over it.
+ */
+export function isFatal(state: MachineState, kind: CallFailureKind): boolean {
+  if (state.session !== null || state.outcome !== null) return false;
+  return state.mode === 'VERIFY' ? kind !== 'TRANSIENT' : kind === 'REFUSED';
+}
+
+/**
+ * Back-off after a failed call. Passing failures double from the first poll interval up to the longest;
+ * refusals and auth failures, which no quick retry fixes, wait the longest interval straight away. A
+ * `Retry-After` is never cut short. The deadline still bounds the wait (see `nextAction`).
+ */
+export function backOffMs(state: MachineState, failure: CallFailure): number {
+  const { initialIntervalMs, maxIntervalMs } = state.polling;
+  const doubled = initialIntervalMs * 2 ** Math.min(state.callFailures, 30);
+  const base = failure.kind === 'TRANSIENT' ? Math.min(doubled, maxIntervalMs) : maxIntervalMs;
+  return Math.max(base, failure.retryAfterMs ?? 0);
+}
+
+function applyCallFailure(state: MachineState, failure: CallFailure, now: number): MachineState {
+  if (state.outcome) return state;
+  return {
+    ...state,
+    retryCallsAt: now + backOffMs(state, failure),
+    callFailures: state.callFailures + 1,
+    lastCallFailure: {
+      type: failure.type,
+      kind: failure.kind,
+      message: failure.message.slice(0, FAILURE_MESSAGE_LIMIT),
+      at: new Date(now).toISOString(),
+    },
+  };
 }
 
 function scheduleNextPoll(state: MachineState, now: number): MachineState {
@@ -189,6 +254,8 @@ function decide(
   return {
     ...state,
     unconfirmed: [],
+    confirmPending: false,
+    retryCallsAt: null,
     nextPollAt: null,
     outcome: {
       beneficiaryId: state.beneficiaryId,
@@ -211,7 +278,8 @@ export function nextAction(state: MachineState, now: number): NextAction {
       ? { type: 'CREATE_SESSION' }
       : { type: 'READ_SESSION', purpose: 'CONFIRM' };
   }
-  if (state.unconfirmed.length > 0) return { type: 'READ_SESSION', purpose: 'CONFIRM' };
+  if (state.confirmPending && state.unconfirmed.length > 0)
+    return { type: 'READ_SESSION', purpose: 'CONFIRM' };
   if (state.nextPollAt !== null && now >= state.nextPollAt) return { type: 'READ_SESSION', purpose: 'POLL' };
   const pollAt = state.nextPollAt ?? state.deadlineAt;
   return pollAt < state.deadlineAt
@@ -219,9 +287,26 @@ export function nextAction(state: MachineState, now: number): NextAction {
     : { type: 'WAIT', until: state.deadlineAt, reason: 'DEADLINE' };
 }
 
+/**
+ * A key that is equal for two actions exactly when they are the same plan, so a wait can tell whether an
+ * event changed what the run would do.
+ */
+export function planKey(action: NextAction): string {
+  switch (action.type) {
+    case 'COMPLETE':
+      return 'COMPLETE';
+    case 'CREATE_SESSION':
+      return 'CREATE_SESSION';
+    case 'READ_SESSION':
+      return `READ_SESSION:${action.purpose}`;
+    case 'WAIT':
+      return `WAIT:${action.reason}:${action.until}`;
+  }
+}
+
 /** What a new run needs; the outcome is never carried because a decided run completes instead. */
 export function carry(state: MachineState): CarriedState {
-  const { beneficiaryId: _b, retryCallsAt: _r, outcome: _o, ...carried } = state;
+  const { beneficiaryId: _b, outcome: _o, ...carried } = state;
   return { ...carried, runsContinued: state.runsContinued + 1 };
 }
 
@@ -242,6 +327,9 @@ export function view(state: MachineState): VerificationStateView {
     duplicateEvents: state.duplicateEvents,
     ignoredEvents: state.ignoredEvents,
     runsContinued: state.runsContinued,
+    callFailures: state.callFailures,
+    lastCallFailure: state.lastCallFailure,
+    retryCallsAt: iso(state.retryCallsAt),
     outcome: state.outcome,
   };
 }

@@ -10,12 +10,16 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  metricMeter,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  type CallFailureHint,
+  SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
   type VerificationActivities,
   type VerificationResult,
@@ -29,12 +33,16 @@ import {
 import { describeState } from './current-details';
 import { SearchAttributePublisher } from './search-attribute-publisher';
 import {
+  type CallFailure,
   type MachineEvent,
   type MachineState,
+  type NextAction,
   apply,
   carry,
   initialState,
+  isFatal,
   nextAction,
+  planKey,
   view,
 } from './verification-machine';
 
@@ -42,16 +50,24 @@ import {
  * Local activities: both calls are short, idempotent HTTP requests (the create returns the existing PENDING
  * session), so running them inside the workflow task saves two history events and a task-queue round trip
  * per call, which is most of the webhook-to-result latency. 15 s covers the client's 10 s HTTP timeout plus
- * a token fetch; 5 minutes of retries (1 s doubling to 30 s) rides out a brief Caliza outage, after which
- * the machine backs off and tries again on its own schedule, always bounded by the deadline.
+ * a token fetch. Three attempts (1 s, then 2 s apart) ride out a blip; after that the call has failed for
+ * good and the machine's own back-off takes over, with a durable timer, doubling up to the longest poll
+ * interval. The attempts are bounded by count because the SDK does not enforce a schedule-to-close
+ * timeout that expires during a local retry's back-off.
  */
 const calizaCallOptions = {
   startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s', maximumAttempts: 3 },
 } as const;
 const { createVerificationSession, readVerificationSession } =
   proxyLocalActivities<VerificationActivities>(calizaCallOptions);
+
+/**
+ * Waits wake on a change of plan, no longer on "an event is pending": that predicate was already true
+ * during a back-off with an event waiting, which spun the workflow task forever. Histories recorded
+ * before the change replay with the old predicate; the marker is written only where the two disagree.
+ */
+export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   if (typeof input?.beneficiaryId !== 'string' || input.beneficiaryId.length === 0) {
@@ -64,15 +80,26 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
     state = apply(state, event, Date.now());
   };
 
+  /** Set once the run is about to continue as new: a `session` update still waiting then ends. */
+  let draining = false;
+
   // Handlers are set before the first await so that a signal delivered with the start is never missed.
   setHandler(verificationEventSignal, (event) => update({ type: 'WEBHOOK', event }));
   setHandler(getStateQuery, () => view(state));
   setHandler(sessionUpdate, async (): Promise<SessionSummary> => {
-    await condition(() => state.session !== null || state.outcome !== null || fatal !== null);
+    await condition(() => state.session !== null || state.outcome !== null || fatal !== null || draining);
     if (fatal) throw fatal;
-    if (!state.session)
-      throw ApplicationFailure.nonRetryable('the verification ended before a session existed', 'NoSession');
-    return { verificationUrl: state.session.verificationUrl, status: state.session.status };
+    if (state.session)
+      return { verificationUrl: state.session.verificationUrl, status: state.session.status };
+    if (draining) {
+      // The next run takes over the session's creation; the client asks it again.
+      throw ApplicationFailure.create({
+        message: 'the session is not created yet; the verification continues in a new run',
+        type: SESSION_UPDATE_RETRY_TYPE,
+        nonRetryable: true,
+      });
+    }
+    throw ApplicationFailure.nonRetryable('the verification ended before a session existed', 'NoSession');
   });
   setHandler(
     extendDeadlineUpdate,
@@ -91,6 +118,12 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   );
 
   const searchAttributes = new SearchAttributePublisher();
+  /** Caliza calls that failed for good, by kind and by what the call was for; for dashboards and alerts. */
+  const callFailureCounter = metricMeter.createCounter(
+    'caliza_call_failures',
+    'calls',
+    'Caliza calls that failed after their local retries, by failure kind and purpose',
+  );
   const callCaliza = async (
     call: (beneficiaryId: string) => Promise<VerificationSession>,
     source: 'CREATE' | 'POLL' | 'CONFIRM',
@@ -101,7 +134,9 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       if (isCancellation(err)) throw err;
       // Local activity failures may arrive bare or wrapped in an ActivityFailure.
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+      const failure = callFailureOf(cause);
+      callFailureCounter.add(1, { kind: failure.kind, purpose: source });
+      if (cause instanceof ApplicationFailure && isFatal(state, failure.kind)) {
         fatal = ApplicationFailure.create({
           message: `Caliza refused the verification call: ${cause.message}`,
           type: cause.type ?? 'CalizaError',
@@ -112,8 +147,25 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
         await condition(allHandlersFinished);
         throw fatal;
       }
-      update({ type: 'CALL_FAILED' });
+      update({ type: 'CALL_FAILED', failure });
     }
+  };
+
+  const continueAsNewDue = (): boolean => {
+    const info = workflowInfo();
+    return info.historyLength >= state.maxHistoryEventsPerRun || info.continueAsNewSuggested;
+  };
+
+  /**
+   * Whether a wait for `planned` should end early. The plan is recomputed with the time the wait began,
+   * so only an event (a new webhook, a moved deadline) changes it, never a duplicate; and a run whose
+   * history is full wakes to continue as new even while nothing else changes.
+   */
+  const wakeUp = (planned: NextAction, plannedAt: number, deadlineAt: number): boolean => {
+    const wake = planKey(nextAction(state, plannedAt)) !== planKey(planned) || continueAsNewDue();
+    const before = state.unconfirmed.length > 0 || state.deadlineAt !== deadlineAt;
+    if (wake === before) return wake;
+    return patched(WAKE_ON_PLAN_CHANGE_PATCH) ? wake : before;
   };
 
   try {
@@ -132,31 +184,27 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
           await callCaliza(readVerificationSession, action.purpose);
           break;
         case 'WAIT': {
-          const info = workflowInfo();
-          if (info.historyLength >= state.maxHistoryEventsPerRun || info.continueAsNewSuggested) {
+          if (continueAsNewDue()) {
+            draining = true;
             await condition(allHandlersFinished);
             return await continueAsNew<typeof verifyBeneficiary>({
               beneficiaryId: state.beneficiaryId,
               carried: carry(state),
             });
           }
-          const waitMs = action.until - Date.now();
+          const plannedAt = Date.now();
+          const waitMs = action.until - plannedAt;
           if (waitMs > 0) {
             const deadlineAt = state.deadlineAt;
-            // Only a new webhook event or a moved deadline changes the plan before the timer fires;
-            // duplicates must not restart the timer, which would cost two history events each.
-            const woken = await condition(
-              () => state.unconfirmed.length > 0 || state.deadlineAt !== deadlineAt,
-              waitMs,
-              {
-                summary:
-                  action.reason === 'POLL'
-                    ? 'Until the next poll'
-                    : action.reason === 'RETRY'
-                      ? 'Back off after a failed Caliza call'
-                      : 'Until the deadline',
-              },
-            );
+            // Duplicates must not restart the timer, which would cost two history events each.
+            const woken = await condition(() => wakeUp(action, plannedAt, deadlineAt), waitMs, {
+              summary:
+                action.reason === 'POLL'
+                  ? 'Until the next poll'
+                  : action.reason === 'RETRY'
+                    ? 'Back off after a failed Caliza call'
+                    : 'Until the deadline',
+            });
             if (woken) break;
           }
           update({ type: 'TIMER_FIRED' });
@@ -170,4 +218,26 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   } finally {
     setCurrentDetails(describeState(state));
   }
+}
+
+/** The machine's view of a failed call; failures without Caliza's hint (bugs) count as passing. */
+function callFailureOf(cause: unknown): CallFailure {
+  if (!(cause instanceof ApplicationFailure)) {
+    return {
+      type: 'Error',
+      kind: 'TRANSIENT',
+      message: cause instanceof Error ? cause.message : String(cause),
+      retryAfterMs: null,
+    };
+  }
+  const hint = cause.details?.[0] as Partial<CallFailureHint> | null | undefined;
+  const kind = hint?.kind === 'AUTH' || hint?.kind === 'REFUSED' ? hint.kind : 'TRANSIENT';
+  // Older activities marked a refusal only as non-retryable.
+  const legacyKind = hint?.kind === undefined && cause.nonRetryable ? 'REFUSED' : kind;
+  return {
+    type: cause.type ?? 'CalizaError',
+    kind: legacyKind,
+    message: cause.message,
+    retryAfterMs: typeof hint?.retryAfterMs === 'number' ? hint.retryAfterMs : null,
+  };
 }

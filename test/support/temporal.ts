@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { VerificationClient } from '../../src/client';
+import type { VerificationActivities } from '../../src/contracts';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 import { timeSkippingServerPath } from '../../src/local/tool-paths';
@@ -72,4 +74,16 @@ export async function createTestWorker(
   options: Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>,
 ): Promise<Worker> {
   return Worker.create({ connection, workflowBundle: workflowBundle(), ...options });
+}
+
+/** Runs `body` with a worker on a fresh task queue serving `activities`, and a client for that queue. */
+export async function withVerificationWorker<T>(
+  connection: NativeConnection,
+  client: Client,
+  activities: VerificationActivities,
+  body: (verification: VerificationClient) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueTaskQueue();
+  const worker = await createTestWorker(connection, { taskQueue, activities });
+  return worker.runUntil(body(new VerificationClient(client, { taskQueue })));
 }

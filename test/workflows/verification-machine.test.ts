@@ -1,11 +1,14 @@
 import type { VerificationEvent, VerificationSession } from '../../src/contracts';
 import {
+  type CallFailure,
   type MachineState,
   SEEN_EVENT_KEYS_LIMIT,
   apply,
   carry,
   initialState,
+  isFatal,
   nextAction,
+  planKey,
   view,
 } from '../../src/workflows/verification-machine';
 
@@ -34,6 +37,12 @@ const event = (
   success: operation === 'BENEFICIARY_APPROVED',
   message: operation === 'BENEFICIARY_FAILED' ? 'ID document unreadable' : null,
 });
+const unavailable: CallFailure = {
+  type: 'CalizaUnavailable',
+  kind: 'TRANSIENT',
+  message: 'GET /v1/beneficiaries/b1/verification: 503',
+  retryAfterMs: null,
+};
 const created = (
   status: VerificationSession['status'] = 'PENDING',
   type?: VerificationSession['type'],
@@ -185,9 +194,100 @@ describe('the verification decision machine', () => {
 
   it('backs off after a failed Caliza call instead of retrying at once', () => {
     const state = apply(created(), { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
-    const failedCall = apply(state, { type: 'CALL_FAILED' }, T0);
+    const failedCall = apply(state, { type: 'CALL_FAILED', failure: unavailable }, T0);
     expect(nextAction(failedCall, T0)).toEqual({ type: 'WAIT', until: T0 + MIN, reason: 'RETRY' });
     expect(nextAction(failedCall, T0 + MIN)).toEqual({ type: 'READ_SESSION', purpose: 'CONFIRM' });
+  });
+
+  it('doubles the back-off over an outage up to the longest poll interval, and resets on success', () => {
+    let state = apply(created(), { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    let now = T0;
+    const gaps: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      state = apply(state, { type: 'CALL_FAILED', failure: unavailable }, now);
+      const action = nextAction(state, now);
+      if (action.type !== 'WAIT') throw new Error(`expected a wait, got ${action.type}`);
+      expect(action.reason).toBe('RETRY');
+      gaps.push((action.until - now) / MIN);
+      now = action.until;
+      // The event still waits for its confirming read once the back-off is over.
+      expect(nextAction(state, now)).toEqual({ type: 'READ_SESSION', purpose: 'CONFIRM' });
+    }
+    expect(gaps).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(view(state)).toMatchObject({
+      callFailures: 9,
+      lastCallFailure: { type: 'CalizaUnavailable', kind: 'TRANSIENT' },
+    });
+    const read = apply(
+      state,
+      { type: 'SESSION_READ', session: session('SUCCEEDED'), source: 'CONFIRM' },
+      now,
+    );
+    expect(read.outcome).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
+    expect(read.callFailures).toBe(0);
+  });
+
+  it('honours a long Retry-After, waits longest after refusals, and never past the deadline', () => {
+    const state = created();
+    const limited = apply(
+      state,
+      { type: 'CALL_FAILED', failure: { ...unavailable, type: 'CalizaRateLimited', retryAfterMs: 45 * MIN } },
+      T0,
+    );
+    expect(nextAction(limited, T0)).toEqual({ type: 'WAIT', until: T0 + 45 * MIN, reason: 'RETRY' });
+    const refused = apply(
+      state,
+      { type: 'CALL_FAILED', failure: { ...unavailable, type: 'CalizaHttp401', kind: 'AUTH' } },
+      T0,
+    );
+    expect(nextAction(refused, T0)).toEqual({ type: 'WAIT', until: T0 + 60 * MIN, reason: 'RETRY' });
+    const late = apply(state, { type: 'CALL_FAILED', failure: unavailable }, state.deadlineAt - 10_000);
+    expect(nextAction(late, state.deadlineAt - 10_000)).toEqual({
+      type: 'WAIT',
+      until: state.deadlineAt,
+      reason: 'RETRY',
+    });
+  });
+
+  it('ends the run only for a refusal while no session exists', () => {
+    const fresh = initialState({ beneficiaryId: 'b1' }, T0);
+    const recording = initialState({ beneficiaryId: 'b1', mode: 'RECORD_OUTCOME' }, T0);
+    expect(isFatal(fresh, 'REFUSED')).toBe(true);
+    expect(isFatal(fresh, 'AUTH')).toBe(true);
+    expect(isFatal(fresh, 'TRANSIENT')).toBe(false);
+    // Nobody waits on a recording run: credentials may be mid-rotation, so only "unknown" ends it.
+    expect(isFatal(recording, 'REFUSED')).toBe(true);
+    expect(isFatal(recording, 'AUTH')).toBe(false);
+    for (const kind of ['REFUSED', 'AUTH', 'TRANSIENT'] as const)
+      expect(isFatal(created(), kind)).toBe(false);
+  });
+
+  it('keeps an event pending while the session is PROCESSING, and credits it when the poll decides', () => {
+    let state = apply(created(), { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    state = apply(state, { type: 'SESSION_READ', session: session('PROCESSING'), source: 'CONFIRM' }, T0);
+    expect(state.unconfirmed).toHaveLength(1);
+    expect(state.lastEvent?.confirmed).toBeNull();
+    // No second confirming read at once: the next poll, soon, decides.
+    expect(nextAction(state, T0)).toEqual({ type: 'WAIT', until: T0 + MIN, reason: 'POLL' });
+    expect(nextAction(state, T0 + MIN)).toEqual({ type: 'READ_SESSION', purpose: 'POLL' });
+    state = apply(state, { type: 'SESSION_READ', session: session('SUCCEEDED'), source: 'POLL' }, T0 + MIN);
+    expect(state.outcome).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
+    expect(state.lastEvent?.confirmed).toBe(true);
+  });
+
+  it('changes its plan on a new event or a moved deadline, never on a duplicate', () => {
+    const waiting = apply(created(), { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    const backingOff = apply(waiting, { type: 'CALL_FAILED', failure: unavailable }, T0);
+    const plan = planKey(nextAction(backingOff, T0));
+    const duplicate = apply(backingOff, { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    expect(planKey(nextAction(duplicate, T0))).toBe(plan);
+    // During a back-off a new event cannot be acted on before the back-off ends: same plan.
+    const another = apply(backingOff, { type: 'WEBHOOK', event: event('BENEFICIARY_FAILED', 'e2') }, T0);
+    expect(planKey(nextAction(another, T0))).toBe(plan);
+    const polling = created();
+    const pollPlan = planKey(nextAction(polling, T0));
+    const woken = apply(polling, { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    expect(planKey(nextAction(woken, T0))).not.toBe(pollPlan);
   });
 
   it('carries everything a new run needs across continue-as-new', () => {
@@ -202,6 +302,26 @@ describe('the verification decision machine', () => {
     expect(next.duplicateEvents).toBe(1);
     expect(next.runsContinued).toBe(1);
     expect(JSON.parse(JSON.stringify(carry(state)))).toEqual(carry(state));
+    // A back-off in progress is carried too, so a new run does not call a failing Caliza at once.
+    const backingOff = apply(state, { type: 'CALL_FAILED', failure: unavailable }, T0);
+    const resumed = initialState({ beneficiaryId: 'b1', carried: carry(backingOff) }, T0 + 1_000);
+    expect(nextAction(resumed, T0 + 1_000)).toEqual({ type: 'WAIT', until: T0 + MIN, reason: 'RETRY' });
+    expect(resumed.callFailures).toBe(1);
+  });
+
+  it('picks up state carried by a run of the previous version', () => {
+    let state = created();
+    state = apply(state, { type: 'WEBHOOK', event: event('BENEFICIARY_APPROVED') }, T0);
+    const {
+      confirmPending: _p,
+      callFailures: _f,
+      lastCallFailure: _l,
+      retryCallsAt: _r,
+      ...older
+    } = carry(state);
+    const next = initialState({ beneficiaryId: 'b1', carried: older }, T0);
+    expect(nextAction(next, T0)).toEqual({ type: 'READ_SESSION', purpose: 'CONFIRM' });
+    expect(view(next)).toMatchObject({ callFailures: 0, lastCallFailure: null, retryCallsAt: null });
   });
 
   it('rejects a polling schedule that cannot work', () => {

@@ -1,27 +1,15 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { VerificationEvent } from '../../src/contracts';
 import { VerificationClient } from '../../src/client';
 import { verificationOutcomeKey, verificationStatusKey } from '../../src/search-attributes';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { runHistoryLengths } from '../support/history';
-import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
+import { approvedEvent, failedEvent } from '../support/events';
+import { createTimeSkippingEnv, withVerificationWorker } from '../support/temporal';
 
-const approved = (beneficiaryId: string, createdAt = '2026-01-01T00:05:00.000001'): VerificationEvent => ({
-  operation: 'BENEFICIARY_APPROVED',
-  beneficiaryId,
-  createdAt,
-  success: true,
-  message: null,
-});
-const failed = (beneficiaryId: string, message: string | null = 'Document expired'): VerificationEvent => ({
-  operation: 'BENEFICIARY_FAILED',
-  beneficiaryId,
-  createdAt: '2026-01-01T00:06:00.000001',
-  success: false,
-  message,
-});
+const approved = approvedEvent;
+const failed = failedEvent;
 
 describe('verifyBeneficiary on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
@@ -32,14 +20,8 @@ describe('verifyBeneficiary on the time-skipping server', () => {
     await env?.teardown();
   });
 
-  async function withWorker<T>(
-    caliza: ScriptedCaliza,
-    body: (client: VerificationClient) => Promise<T>,
-  ): Promise<T> {
-    const taskQueue = uniqueTaskQueue();
-    const worker = await createTestWorker(env.nativeConnection, { taskQueue, activities: caliza.activities });
-    return worker.runUntil(body(new VerificationClient(env.client, { taskQueue })));
-  }
+  const withWorker = <T>(caliza: ScriptedCaliza, body: (client: VerificationClient) => Promise<T>) =>
+    withVerificationWorker(env.nativeConnection, env.client, caliza.activities, body);
 
   it('returns the verification URL in one round trip and approves on a confirmed webhook', async () => {
     const caliza = new ScriptedCaliza().script('b-approve', 'SUCCEEDED');
