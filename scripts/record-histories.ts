@@ -16,7 +16,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { VerificationClient } from '../src/client';
 import { bundleVerificationWorkflows } from '../src/local/workflow-bundle';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  type CallFailureHint,
   type VerificationActivities,
   WORKFLOW_TYPE,
   verificationEventSignal,
@@ -43,7 +45,7 @@ const failed = failedEvent;
 interface Recorder {
   /** Beneficiary id; the workflow id follows from it. */
   beneficiaryId: string;
-  run(client: VerificationClient, caliza: ScriptedCaliza): Promise<void>;
+  run(client: VerificationClient, caliza: ScriptedCaliza, env: TestWorkflowEnvironment): Promise<void>;
 }
 
 async function expectRejection(
@@ -62,6 +64,19 @@ function expectEqual<T>(actual: T, expected: T, what: string): void {
 }
 
 const REFUSED = 'rec-refused';
+/** Beneficiaries whose Caliza calls fail (503) until their recorder brings Caliza back. */
+const calizaDown = new Set<string>();
+
+function unavailable(what: string): ApplicationFailure {
+  const hint: CallFailureHint = { kind: 'TRANSIENT', retryAfterMs: null };
+  // Non-retryable so the local retries end at once; TRANSIENT, so the workflow backs off on its own.
+  return ApplicationFailure.create({
+    message: `${what}: 503`,
+    type: 'CalizaUnavailable',
+    nonRetryable: true,
+    details: [{ ...hint, status: 503 }],
+  });
+}
 
 const recorders: Record<string, Recorder> = {
   'approved-by-webhook': {
@@ -174,6 +189,36 @@ const recorders: Record<string, Recorder> = {
       if (Date.parse(result.decidedAt) < later.getTime()) throw new Error('expired before the new deadline');
     },
   },
+  'outage-with-event-waiting': {
+    beneficiaryId: 'rec-outage-event',
+    async run(client, caliza, env) {
+      caliza.seed(this.beneficiaryId, 'SUCCEEDED');
+      calizaDown.add(this.beneficiaryId);
+      // A recording run whose confirming read fails through several back-offs (the wait must not spin).
+      expectEqual(await client.deliverEvent(approved(this.beneficiaryId)), 'ACCEPTED', 'delivery');
+      await env.sleep('2h');
+      calizaDown.delete(this.beneficiaryId);
+      expectEqual((await client.result(this.beneficiaryId)).decidedBy, 'WEBHOOK', 'decided by');
+    },
+  },
+  'start-across-continue-as-new': {
+    beneficiaryId: 'rec-outage-start',
+    async run(client, caliza, env) {
+      caliza.script(this.beneficiaryId, 'PENDING', 'SUCCEEDED');
+      calizaDown.add(this.beneficiaryId);
+      // The create fails until the run continues as new; the waiting start is told to ask again.
+      const waiting = client
+        .start(this.beneficiaryId, { ...SHORT, deadlineMs: 24 * 60 * MINUTE, maxHistoryEventsPerRun: 20 })
+        .catch((err: unknown) => process.stdout.write(`start: ${String(err)}\n`));
+      // The start is one request that returns only with the update's answer: wait until the run exists.
+      await waitUntilStarted(client, this.beneficiaryId);
+      await env.sleep('3h');
+      calizaDown.delete(this.beneficiaryId);
+      void waiting;
+      expectEqual((await client.result(this.beneficiaryId)).decidedBy, 'POLL', 'decided by');
+      expectEqual(caliza.count('create'), 1, 'sessions created');
+    },
+  },
   'caliza-refused': {
     beneficiaryId: REFUSED,
     async run(client) {
@@ -182,6 +227,21 @@ const recorders: Record<string, Recorder> = {
     },
   },
 };
+
+async function waitUntilStarted(client: VerificationClient, beneficiaryId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const started = await client
+      .handle(beneficiaryId)
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (started) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${beneficiaryId}: the run did not start`);
+}
 
 /** Every run of a workflow, oldest first, following continue-as-new links back from the latest. */
 async function runIdsOf(client: Client, workflowId: string): Promise<string[]> {
@@ -205,9 +265,15 @@ function activitiesFor(caliza: ScriptedCaliza): VerificationActivities {
           'beneficiary.not_found',
         );
       }
+      if (calizaDown.has(beneficiaryId))
+        throw unavailable(`POST /v1/beneficiaries/${beneficiaryId}/verification`);
       return caliza.activities.createVerificationSession(beneficiaryId);
     },
-    readVerificationSession: (beneficiaryId) => caliza.activities.readVerificationSession(beneficiaryId),
+    readVerificationSession: async (beneficiaryId) => {
+      if (calizaDown.has(beneficiaryId))
+        throw unavailable(`GET /v1/beneficiaries/${beneficiaryId}/verification`);
+      return caliza.activities.readVerificationSession(beneficiaryId);
+    },
   };
 }
 
@@ -245,7 +311,7 @@ async function main(): Promise<void> {
         activities: activitiesFor(caliza),
       });
       const client = new VerificationClient(env.client, { taskQueue });
-      await worker.runUntil(recorder.run(client, caliza));
+      await worker.runUntil(recorder.run(client, caliza, env));
 
       const workflowId = workflowIdFor(recorder.beneficiaryId);
       const runIds = await runIdsOf(env.client, workflowId);

@@ -30,6 +30,12 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'record-outcome', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'deadline-extended', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'caliza-refused', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED' },
+  { name: 'outage-with-event-waiting', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  {
+    name: 'start-across-continue-as-new',
+    closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    continuesAsNew: true,
+  },
 ];
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');

@@ -4,6 +4,7 @@ import { historyFromJSON, type History } from '@temporalio/common/lib/proto-util
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
 import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
 
@@ -73,6 +74,23 @@ describe('recorded workflow histories', () => {
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(files.length + keptFiles.length);
+  });
+
+  it('record the wake-on-plan-change patch only on the paths where the old wait and the new one differ', () => {
+    const patchesIn = (file: string): string[] =>
+      (load(file).events ?? []).flatMap((event) => {
+        const marker = event.markerRecordedEventAttributes;
+        if (marker?.markerName !== 'core_patch') return [];
+        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      });
+    // A back-off with an event waiting (the old wait spun there), and a start held across continue-as-new.
+    expect(patchesIn('outage-with-event-waiting.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
+    expect(patchesIn('start-across-continue-as-new.run-1.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
+    // The everyday paths cost no marker.
+    for (const file of ['approved-by-webhook.json', 'approved-by-poll.json', 'expired.json']) {
+      expect(patchesIn(file)).toEqual([]);
+    }
   });
 
   it('would catch a change to the command sequence', async () => {
