@@ -23,32 +23,6 @@ export function httpFailureType(status: number): string {
   return `CalizaHttp${status}`;
 }
 
-/** Statuses that mean "this request will never succeed as sent". */
-const NON_RETRYABLE_STATUSES = [400, 401, 403, 404, 409, 412, 422] as const;
-
-/**
- * Non-retryable failure types, for `retry.nonRetryableErrorTypes`. The failures themselves are already
- * marked non-retryable; listing them in a retry policy too keeps that true if a failure is rewrapped.
- * Caliza's documented codes for the beneficiary/verification flow are included, since they become the type.
- */
-export const NON_RETRYABLE_CALIZA_FAILURE_TYPES: readonly string[] = [
-  ...NON_RETRYABLE_STATUSES.map(httpFailureType),
-  CALIZA_FAILURE_TYPES.unexpectedResponse,
-  CALIZA_FAILURE_TYPES.invalidArgument,
-  'beneficiary.not_found',
-  'integrator.not_found',
-  'callback_url.not_set',
-  'beneficiary.operation_not_permitted',
-  'beneficiary.cannot_create_operation',
-  'beneficiary.conflict',
-  'operation.not_allowed_outside_sandbox',
-  'flexiblekyx.missing-kyx-requirements',
-  // Keycloak's answers to bad credentials at the token endpoint.
-  'invalid_grant',
-  'invalid_client',
-  'unauthorized_client',
-];
-
 /** The `details[0]` of every Caliza failure; no credential is ever part of it. */
 export interface CalizaFailureDetails {
   status: number | null;
