@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { CallFailureHint, CallFailureKind } from '../contracts';
 import {
   CalizaApiError,
   CalizaNetworkError,
@@ -12,7 +13,7 @@ export const CALIZA_FAILURE_TYPES = {
   unavailable: 'CalizaUnavailable',
   /** 429. Retryable, honouring `Retry-After` when sent. */
   rateLimited: 'CalizaRateLimited',
-  /** A 2xx whose body is not the documented shape: a contract change that retrying will not fix. */
+  /** A 2xx whose body is not the documented shape (a gateway's page, a contract change). */
   unexpectedResponse: 'CalizaUnexpectedResponse',
   /** The activity was called with an unusable beneficiary id. */
   invalidArgument: 'InvalidBeneficiaryId',
@@ -23,8 +24,11 @@ export function httpFailureType(status: number): string {
   return `CalizaHttp${status}`;
 }
 
-/** The `details[0]` of every Caliza failure; no credential is ever part of it. */
-export interface CalizaFailureDetails {
+/**
+ * The `details[0]` of every Caliza failure; no credential is ever part of it. `kind` and `retryAfterMs` are
+ * what the workflow reads once the local retries are over (see {@link CallFailureHint}).
+ */
+export interface CalizaFailureDetails extends CallFailureHint {
   status: number | null;
   code: string | null;
   traceId: string | null;
@@ -37,72 +41,94 @@ function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * Maps any error an activity sees to the ApplicationFailure Temporal should record.
+ * A refusal from the token endpoint (`invalid_grant`, `invalid_client`, `unauthorized_client`, a bare 4xx)
+ * means the configured credentials do not work, as do a 401 that survived the client's refresh and a 403.
+ */
+function refusalKind(error: CalizaApiError): CallFailureKind {
+  return error.endpoint === 'token' || error.status === 401 || error.status === 403 ? 'AUTH' : 'REFUSED';
+}
+
+function failure(
+  error: Error,
+  type: string,
+  details: CalizaFailureDetails,
+  retry: { nonRetryable: boolean; nextRetryDelay?: number },
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: error.message,
+    type,
+    details: [details],
+    cause: error,
+    ...retry,
+  });
+}
+
+/**
+ * Maps any error an activity sees to the ApplicationFailure Temporal should record. `details[0]` is a
+ * {@link CalizaFailureDetails} for every Caliza failure.
  *
  * - 400/401/403/404/409/412/422: non-retryable; type = Caliza's code, else `CalizaHttp<status>`. A 401 only
- *   gets here after the client's one refresh-and-retry, so the credentials themselves are refused.
- * - 408/429/5xx and network failures: retryable; 429 and 503 with `Retry-After` set `nextRetryDelay`.
+ *   gets here after the client's one refresh-and-retry, so the credentials themselves are refused. Kind AUTH
+ *   for 401, 403 and anything the token endpoint refuses, REFUSED otherwise.
+ * - 408/429/5xx and network failures: retryable, kind TRANSIENT; 429 and 503 with `Retry-After` set
+ *   `nextRetryDelay` and `retryAfterMs`.
  * - Any other status (3xx — redirects are not followed —, 405, 410, 415, …) is non-retryable: the server
  *   says the request or the configuration is wrong, and sending the same request again gets the same answer.
  *   Retrying would only hide a bug until the activity's timeouts ran out.
- * - Errors that are not Caliza's (bugs) keep Temporal's default treatment: retryable, with their message.
+ * - A 2xx whose body is not the documented shape: non-retryable (the same request gets the same body), but
+ *   kind TRANSIENT: a gateway's error page and a contract change both deserve a later try, not a verdict.
+ * - Errors that are not Caliza's (bugs) keep Temporal's default treatment: retryable, with their message,
+ *   and no details.
  */
 export function toApplicationFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
 
   if (error instanceof CalizaApiError) {
-    const details: CalizaFailureDetails = {
-      status: error.status,
-      code: error.code ?? null,
-      traceId: error.traceId ?? null,
-    };
+    const answer = { status: error.status, code: error.code ?? null, traceId: error.traceId ?? null };
     if (isRetryableStatus(error.status)) {
-      const honoursRetryAfter = error.status === 429 || error.status === 503;
-      return ApplicationFailure.create({
-        message: error.message,
-        type: error.status === 429 ? CALIZA_FAILURE_TYPES.rateLimited : CALIZA_FAILURE_TYPES.unavailable,
-        nonRetryable: false,
-        details: [details],
-        cause: error,
-        ...(honoursRetryAfter && error.retryAfterMs !== undefined
-          ? { nextRetryDelay: error.retryAfterMs }
-          : {}),
-      });
+      const retryAfterMs =
+        (error.status === 429 || error.status === 503) && error.retryAfterMs !== undefined
+          ? error.retryAfterMs
+          : null;
+      const type = error.status === 429 ? CALIZA_FAILURE_TYPES.rateLimited : CALIZA_FAILURE_TYPES.unavailable;
+      return failure(
+        error,
+        type,
+        { ...answer, kind: 'TRANSIENT', retryAfterMs },
+        { nonRetryable: false, ...(retryAfterMs === null ? {} : { nextRetryDelay: retryAfterMs }) },
+      );
     }
-    return ApplicationFailure.create({
-      message: error.message,
-      type: error.code ?? httpFailureType(error.status),
-      nonRetryable: true,
-      details: [details],
-      cause: error,
-    });
+    return failure(
+      error,
+      error.code ?? httpFailureType(error.status),
+      { ...answer, kind: refusalKind(error), retryAfterMs: null },
+      { nonRetryable: true },
+    );
   }
 
   if (error instanceof CalizaNetworkError) {
-    const details: CalizaFailureDetails = {
-      status: null,
-      code: null,
-      traceId: null,
-      networkReason: error.reason,
-    };
-    return ApplicationFailure.create({
-      message: error.message,
-      type: CALIZA_FAILURE_TYPES.unavailable,
-      nonRetryable: false,
-      details: [details],
-      cause: error,
-    });
+    return failure(
+      error,
+      CALIZA_FAILURE_TYPES.unavailable,
+      {
+        status: null,
+        code: null,
+        traceId: null,
+        networkReason: error.reason,
+        kind: 'TRANSIENT',
+        retryAfterMs: null,
+      },
+      { nonRetryable: false },
+    );
   }
 
   if (error instanceof CalizaUnexpectedResponseError) {
-    const details: CalizaFailureDetails = { status: error.status, code: null, traceId: null };
-    return ApplicationFailure.create({
-      message: error.message,
-      type: CALIZA_FAILURE_TYPES.unexpectedResponse,
-      nonRetryable: true,
-      details: [details],
-      cause: error,
-    });
+    return failure(
+      error,
+      CALIZA_FAILURE_TYPES.unexpectedResponse,
+      { status: error.status, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+      { nonRetryable: true },
+    );
   }
 
   return ApplicationFailure.fromError(error);

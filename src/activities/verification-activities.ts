@@ -45,6 +45,8 @@ async function callCaliza(
       beneficiaryId: id,
       failureType: failure.type,
       retryable: failure.nonRetryable !== true,
+      kind: details.kind ?? null,
+      retryAfterMs: details.retryAfterMs ?? null,
       status: details.status ?? null,
       code: details.code ?? null,
       traceId: details.traceId ?? null,

@@ -36,7 +36,9 @@ describe('toApplicationFailure', () => {
   ])('makes %i retryable as %s', (status, type) => {
     const failure = toApplicationFailure(apiError(status, { code: 'server.busy', traceId: 't1' }));
     expect(failure).toMatchObject({ nonRetryable: false, type });
-    expect(failure.details).toEqual([{ status, code: 'server.busy', traceId: 't1' }]);
+    expect(failure.details).toEqual([
+      { status, code: 'server.busy', traceId: 't1', kind: 'TRANSIENT', retryAfterMs: null },
+    ]);
   });
 
   it('uses Caliza code as the type of a non-retryable failure', () => {
@@ -68,7 +70,16 @@ describe('toApplicationFailure', () => {
       const error = new CalizaNetworkError({ endpoint: 'api', method: 'POST', path: '/v1/x', reason });
       const failure = toApplicationFailure(error);
       expect(failure).toMatchObject({ nonRetryable: false, type: CALIZA_FAILURE_TYPES.unavailable });
-      expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: reason }]);
+      expect(failure.details).toEqual([
+        {
+          status: null,
+          code: null,
+          traceId: null,
+          networkReason: reason,
+          kind: 'TRANSIENT',
+          retryAfterMs: null,
+        },
+      ]);
     },
   );
 
@@ -86,13 +97,89 @@ describe('toApplicationFailure', () => {
     });
   });
 
+  it.each([
+    [400, 'REFUSED'],
+    [401, 'AUTH'],
+    [403, 'AUTH'],
+    [404, 'REFUSED'],
+    [409, 'REFUSED'],
+    [412, 'REFUSED'],
+    [422, 'REFUSED'],
+    [302, 'REFUSED'],
+    [405, 'REFUSED'],
+  ])('puts kind and retryAfterMs into the details of a non-retryable %i (%s)', (status, kind) => {
+    const failure = toApplicationFailure(apiError(status, { code: 'some.code', traceId: 't2' }));
+    expect(failure.details).toEqual([{ status, code: 'some.code', traceId: 't2', kind, retryAfterMs: null }]);
+  });
+
+  it.each([
+    [400, 'invalid_grant'],
+    [401, 'invalid_client'],
+    [400, 'unauthorized_client'],
+    [404, undefined],
+  ])('classifies the token endpoint refusing with %i %s as AUTH', (status, code) => {
+    const error = new CalizaApiError({
+      endpoint: 'token',
+      method: 'POST',
+      path: '/auth/realms/caliza/protocol/openid-connect/token',
+      status,
+      ...(code === undefined ? {} : { code }),
+    });
+    const failure = toApplicationFailure(error);
+    expect(failure).toMatchObject({ nonRetryable: true, type: code ?? `CalizaHttp${status}` });
+    expect(failure.details).toEqual([
+      { status, code: code ?? null, traceId: null, kind: 'AUTH', retryAfterMs: null },
+    ]);
+  });
+
+  it('keeps a busy token endpoint TRANSIENT and retryable', () => {
+    const error = new CalizaApiError({
+      endpoint: 'token',
+      method: 'POST',
+      path: '/auth/realms/caliza/protocol/openid-connect/token',
+      status: 503,
+    });
+    expect(toApplicationFailure(error)).toMatchObject({
+      nonRetryable: false,
+      type: CALIZA_FAILURE_TYPES.unavailable,
+      details: [{ status: 503, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null }],
+    });
+  });
+
+  it('reports Retry-After in the details only where it is honoured (429 and 503)', () => {
+    expect(toApplicationFailure(apiError(429, { retryAfterMs: 1500 })).details).toEqual([
+      { status: 429, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: 1500 },
+    ]);
+    expect(toApplicationFailure(apiError(503, { retryAfterMs: 2000 })).details?.[0]).toMatchObject({
+      retryAfterMs: 2000,
+    });
+    expect(toApplicationFailure(apiError(502, { retryAfterMs: 1500 })).details?.[0]).toMatchObject({
+      retryAfterMs: null,
+    });
+    expect(toApplicationFailure(apiError(404, { retryAfterMs: 1500 })).details?.[0]).toMatchObject({
+      retryAfterMs: null,
+    });
+  });
+
+  it.each(['api', 'token'] as const)('classifies an unexpected %s body as TRANSIENT', (endpoint) => {
+    const error = new CalizaUnexpectedResponseError({
+      endpoint,
+      method: 'GET',
+      path: '/v1/x',
+      status: 200,
+      problems: ['(body): invalid_type'],
+    });
+    expect(toApplicationFailure(error).details).toEqual([
+      { status: 200, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+    ]);
+  });
+
   it('passes an ApplicationFailure through and leaves other errors retryable', () => {
     const existing = ApplicationFailure.nonRetryable('nope', 'Custom');
     expect(toApplicationFailure(existing)).toBe(existing);
-    expect(toApplicationFailure(new RangeError('bug'))).toMatchObject({
-      nonRetryable: false,
-      type: 'RangeError',
-      message: 'bug',
-    });
+    const bug = toApplicationFailure(new RangeError('bug'));
+    expect(bug).toMatchObject({ nonRetryable: false, type: 'RangeError', message: 'bug' });
+    // No kind: the workflow counts a failure without one as TRANSIENT.
+    expect(bug.details ?? []).toEqual([]);
   });
 });

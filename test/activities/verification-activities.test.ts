@@ -100,7 +100,15 @@ describe('verification activities', () => {
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.type).toBe('beneficiary.not_found');
-    expect(failure.details).toEqual([{ status: 404, code: 'beneficiary.not_found', traceId: 'trace-404' }]);
+    expect(failure.details).toEqual([
+      {
+        status: 404,
+        code: 'beneficiary.not_found',
+        traceId: 'trace-404',
+        kind: 'REFUSED',
+        retryAfterMs: null,
+      },
+    ]);
     expect(failure.message).toBe(
       `Caliza GET ${VERIFICATION} returned 404 beneficiary.not_found: Beneficiary not found (traceId trace-404)`,
     );
@@ -109,6 +117,7 @@ describe('verification activities', () => {
       beneficiaryId: BENEFICIARY,
       failureType: 'beneficiary.not_found',
       retryable: false,
+      kind: 'REFUSED',
       status: 404,
       traceId: 'trace-404',
     });
@@ -122,7 +131,8 @@ describe('verification activities', () => {
       const failure = await failureOf(createSession(BENEFICIARY));
 
       expect(failure).toMatchObject({ nonRetryable: true, type: `CalizaHttp${status}` });
-      expect(failure.details).toEqual([{ status, code: null, traceId: null }]);
+      const kind = status === 403 ? 'AUTH' : 'REFUSED';
+      expect(failure.details).toEqual([{ status, code: null, traceId: null, kind, retryAfterMs: null }]);
     },
   );
 
@@ -132,7 +142,37 @@ describe('verification activities', () => {
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaHttp401' });
+    expect(failure.details?.[0]).toMatchObject({ status: 401, kind: 'AUTH' });
     expect(server.tokenCalls).toBe(2);
+  });
+
+  it('classifies refused credentials at the token endpoint as AUTH', async () => {
+    server.enqueueToken({
+      status: 401,
+      body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
+    });
+
+    const failure = await failureOf(createSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'invalid_grant' });
+    expect(failure.details).toEqual([
+      { status: 401, code: 'invalid_grant', traceId: null, kind: 'AUTH', retryAfterMs: null },
+    ]);
+    expect(server.requestsTo('POST', VERIFICATION)).toHaveLength(0);
+  });
+
+  it("classifies a gateway's HTML page with a 200 as a TRANSIENT unexpected response", async () => {
+    server.enqueue('GET', VERIFICATION, {
+      rawBody: '<html><body>Deploying</body></html>',
+      headers: { 'Content-Type': 'text/html' },
+    });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure.type).toBe('CalizaUnexpectedResponse');
+    expect(failure.details).toEqual([
+      { status: 200, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+    ]);
   });
 
   it('classifies a 503 as retryable, and the retried call succeeds', async () => {
@@ -188,7 +228,9 @@ describe('verification activities', () => {
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaRateLimited', nextRetryDelay: 7000 });
-    expect(failure.details).toEqual([{ status: 429, code: null, traceId: null }]);
+    expect(failure.details).toEqual([
+      { status: 429, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: 7000 },
+    ]);
   });
 
   it('sets nextRetryDelay from Retry-After on a 503, but not on a 500', async () => {
@@ -213,7 +255,16 @@ describe('verification activities', () => {
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaUnavailable' });
-    expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: 'timeout' }]);
+    expect(failure.details).toEqual([
+      {
+        status: null,
+        code: null,
+        traceId: null,
+        networkReason: 'timeout',
+        kind: 'TRANSIENT',
+        retryAfterMs: null,
+      },
+    ]);
     expect(failure.message).toContain('timed out after 1000 ms');
   });
 
