@@ -1,17 +1,21 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { CallFailureHint, CallFailureKind } from '../contracts';
+import { LOCAL_RETRY_AFTER_LIMIT_MS, type CallFailureHint, type CallFailureKind } from '../contracts';
 import {
   CalizaApiError,
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
   type CalizaNetworkReason,
 } from '../caliza/errors';
+import { clampRetryAfter } from '../caliza/retry-after';
 
 /** Failure types this module produces besides Caliza's own codes. */
 export const CALIZA_FAILURE_TYPES = {
-  /** 408, 5xx, timeouts and connection failures. Retryable. */
+  /**
+   * 408, 5xx, timeouts and connection failures. Retryable, except a 503 whose `Retry-After` is longer than
+   * {@link LOCAL_RETRY_AFTER_LIMIT_MS} (the workflow waits that out).
+   */
   unavailable: 'CalizaUnavailable',
-  /** 429. Retryable, honouring `Retry-After` when sent. */
+  /** 429. Retryable after its `Retry-After`; non-retryable when that is longer than the local limit. */
   rateLimited: 'CalizaRateLimited',
   /** A 2xx whose body is not the documented shape (a gateway's page, a contract change). */
   unexpectedResponse: 'CalizaUnexpectedResponse',
@@ -48,6 +52,17 @@ function refusalKind(error: CalizaApiError): CallFailureKind {
   return error.endpoint === 'token' || error.status === 401 || error.status === 403 ? 'AUTH' : 'REFUSED';
 }
 
+/**
+ * A short `Retry-After` becomes the next local attempt's delay. A longer one ends the local retries at once,
+ * and the workflow's own back-off, which reads `retryAfterMs`, honours it: the call does not sit in a local
+ * retry loop for minutes, and no wait is cut short by the local retry policy.
+ */
+function retryFor(retryAfterMs: number | null): { nonRetryable: boolean; nextRetryDelay?: number } {
+  if (retryAfterMs === null) return { nonRetryable: false };
+  if (retryAfterMs > LOCAL_RETRY_AFTER_LIMIT_MS) return { nonRetryable: true };
+  return { nonRetryable: false, nextRetryDelay: retryAfterMs };
+}
+
 function failure(
   error: Error,
   type: string,
@@ -70,8 +85,9 @@ function failure(
  * - 400/401/403/404/409/412/422: non-retryable; type = Caliza's code, else `CalizaHttp<status>`. A 401 only
  *   gets here after the client's one refresh-and-retry, so the credentials themselves are refused. Kind AUTH
  *   for 401, 403 and anything the token endpoint refuses, REFUSED otherwise.
- * - 408/429/5xx and network failures: retryable, kind TRANSIENT; 429 and 503 with `Retry-After` set
- *   `nextRetryDelay` and `retryAfterMs`.
+ * - 408/429/5xx and network failures: retryable, kind TRANSIENT. On a 429 or 503, `Retry-After` (at least
+ *   1 s) sets `retryAfterMs` (at most `MAX_RETRY_AFTER_MS`) and, up to {@link LOCAL_RETRY_AFTER_LIMIT_MS},
+ *   `nextRetryDelay`; a longer one makes the failure non-retryable, with the same type.
  * - Any other status (3xx — redirects are not followed —, 405, 410, 415, …) is non-retryable: the server
  *   says the request or the configuration is wrong, and sending the same request again gets the same answer.
  *   Retrying would only hide a bug until the activity's timeouts ran out.
@@ -88,15 +104,10 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
     if (isRetryableStatus(error.status)) {
       const retryAfterMs =
         (error.status === 429 || error.status === 503) && error.retryAfterMs !== undefined
-          ? error.retryAfterMs
+          ? clampRetryAfter(error.retryAfterMs)
           : null;
       const type = error.status === 429 ? CALIZA_FAILURE_TYPES.rateLimited : CALIZA_FAILURE_TYPES.unavailable;
-      return failure(
-        error,
-        type,
-        { ...answer, kind: 'TRANSIENT', retryAfterMs },
-        { nonRetryable: false, ...(retryAfterMs === null ? {} : { nextRetryDelay: retryAfterMs }) },
-      );
+      return failure(error, type, { ...answer, kind: 'TRANSIENT', retryAfterMs }, retryFor(retryAfterMs));
     }
     return failure(
       error,

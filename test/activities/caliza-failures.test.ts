@@ -5,6 +5,7 @@ import {
   toApplicationFailure,
 } from '../../src/activities/caliza-failures';
 import { CalizaApiError, CalizaNetworkError, CalizaUnexpectedResponseError } from '../../src/caliza/errors';
+import { LOCAL_RETRY_AFTER_LIMIT_MS, MAX_RETRY_AFTER_MS } from '../../src/contracts';
 
 function apiError(
   status: number,
@@ -59,10 +60,50 @@ describe('toApplicationFailure', () => {
 
   it('sets nextRetryDelay only for 429 and 503', () => {
     expect(toApplicationFailure(apiError(429, { retryAfterMs: 1500 })).nextRetryDelay).toBe(1500);
-    expect(toApplicationFailure(apiError(503, { retryAfterMs: 0 })).nextRetryDelay).toBe(0);
+    expect(toApplicationFailure(apiError(503, { retryAfterMs: 2000 })).nextRetryDelay).toBe(2000);
     expect(toApplicationFailure(apiError(502, { retryAfterMs: 1500 })).nextRetryDelay).toBeUndefined();
     expect(toApplicationFailure(apiError(404, { retryAfterMs: 1500 })).nextRetryDelay).toBeUndefined();
   });
+
+  it.each([429, 503])('never retries a %i sooner than 1 s, whatever Retry-After said', (status) => {
+    for (const retryAfterMs of [0, -2000, 400]) {
+      const failure = toApplicationFailure(apiError(status, { retryAfterMs }));
+      expect(failure).toMatchObject({ nonRetryable: false, nextRetryDelay: 1000 });
+      expect(failure.details?.[0]).toMatchObject({ kind: 'TRANSIENT', retryAfterMs: 1000 });
+    }
+  });
+
+  it.each([
+    [429, CALIZA_FAILURE_TYPES.rateLimited],
+    [503, CALIZA_FAILURE_TYPES.unavailable],
+  ])(
+    'retries a %i locally up to LOCAL_RETRY_AFTER_LIMIT_MS, then leaves the wait to the workflow',
+    (status, type) => {
+      const atLimit = toApplicationFailure(apiError(status, { retryAfterMs: LOCAL_RETRY_AFTER_LIMIT_MS }));
+      expect(atLimit).toMatchObject({
+        nonRetryable: false,
+        type,
+        nextRetryDelay: LOCAL_RETRY_AFTER_LIMIT_MS,
+      });
+
+      const longer = toApplicationFailure(apiError(status, { retryAfterMs: LOCAL_RETRY_AFTER_LIMIT_MS + 1 }));
+      expect(longer).toMatchObject({ nonRetryable: true, type });
+      expect(longer.nextRetryDelay).toBeUndefined();
+      expect(longer.details).toEqual([
+        {
+          status,
+          code: null,
+          traceId: null,
+          kind: 'TRANSIENT',
+          retryAfterMs: LOCAL_RETRY_AFTER_LIMIT_MS + 1,
+        },
+      ]);
+
+      const huge = toApplicationFailure(apiError(status, { retryAfterMs: 7 * 24 * 3_600_000 }));
+      expect(huge).toMatchObject({ nonRetryable: true, type });
+      expect(huge.details?.[0]).toMatchObject({ retryAfterMs: MAX_RETRY_AFTER_MS });
+    },
+  );
 
   it.each(['timeout', 'connection_refused', 'connection_reset', 'dns', 'other'] as const)(
     'makes a %s network failure retryable',

@@ -249,6 +249,50 @@ describe('verification activities', () => {
     expect(internal.nonRetryable).toBe(false);
   });
 
+  it('waits at least 1 s after Retry-After: 0 or a date already past', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 503, headers: { 'Retry-After': new Date(Date.now() - 60_000).toUTCString() } },
+    );
+
+    const rateLimited = await failureOf(readSession(BENEFICIARY));
+    const unavailable = await failureOf(readSession(BENEFICIARY));
+
+    expect(rateLimited).toMatchObject({
+      nonRetryable: false,
+      type: 'CalizaRateLimited',
+      nextRetryDelay: 1000,
+    });
+    expect(unavailable).toMatchObject({
+      nonRetryable: false,
+      type: 'CalizaUnavailable',
+      nextRetryDelay: 1000,
+    });
+    expect(unavailable.details?.[0]).toMatchObject({ kind: 'TRANSIENT', retryAfterMs: 1000 });
+  });
+
+  it('ends the local retries at once when Retry-After is longer than the local limit', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 429, headers: { 'Retry-After': '120' } },
+      { body: sessionBody(BENEFICIARY) },
+    );
+
+    const error = await runWithRetries(() => readSession(BENEFICIARY), 5).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const failure = error as ApplicationFailure;
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaRateLimited' });
+    expect(failure.nextRetryDelay).toBeUndefined();
+    expect(failure.details).toEqual([
+      { status: 429, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: 120_000 },
+    ]);
+    expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
+  });
+
   it('classifies a timeout as a retryable network failure', async () => {
     server.enqueue('GET', VERIFICATION, { delayMs: 5_000, body: sessionBody(BENEFICIARY) });
 

@@ -202,6 +202,8 @@ describe('CalizaClient', () => {
         { status: 429, headers: { 'Retry-After': '7' } },
         { status: 503, headers: { 'Retry-After': 'Wed, 15 Jan 2025 12:00:30 GMT' } },
         { status: 503, headers: { 'Retry-After': 'soon' } },
+        { status: 429, headers: { 'Retry-After': '0' } },
+        { status: 503, headers: { 'Retry-After': 'Wed, 15 Jan 2025 11:59:00 GMT' } },
       );
 
       await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
@@ -215,6 +217,15 @@ describe('CalizaClient', () => {
       await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
         status: 503,
         retryAfterMs: undefined,
+      });
+      // A zero or past wait still waits a second.
+      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
+        status: 429,
+        retryAfterMs: 1000,
+      });
+      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
+        status: 503,
+        retryAfterMs: 1000,
       });
     });
 
