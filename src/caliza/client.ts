@@ -1,6 +1,6 @@
 import type { VerificationSession } from '../contracts';
 import type { CalizaConfig } from './config';
-import { readErrorBody } from './error-body';
+import { clip, readErrorBody } from './error-body';
 import { CalizaApiError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
 import { HttpTransport, type TransportResponse } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
@@ -62,12 +62,12 @@ export class CalizaClient {
   /** Creates an interactive session, or returns the beneficiary's existing PENDING one. */
   async createVerification(beneficiaryId: string): Promise<VerificationSession> {
     const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
-    return this.call('POST', path, parseVerificationSession, {});
+    return this.call('POST', path, this.sessionParser('POST', path), {});
   }
 
   async getVerification(beneficiaryId: string): Promise<VerificationSession> {
     const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
-    return this.call('GET', path, parseVerificationSession);
+    return this.call('GET', path, this.sessionParser('GET', path));
   }
 
   async getIntegrator(): Promise<Integrator> {
@@ -155,6 +155,17 @@ export class CalizaClient {
       });
     }
     return parsed.data;
+  }
+
+  /** An undocumented session status is read as PROCESSING, with a warning that shows what Caliza sent. */
+  private sessionParser(method: HttpMethod, path: string): (body: unknown) => Parsed<VerificationSession> {
+    return (body) =>
+      parseVerificationSession(body, (status) => {
+        this.logger.warn(
+          { method, path, sessionStatus: clip(status, this.redactor) },
+          'caliza session status not documented; read as PROCESSING',
+        );
+      });
   }
 
   private async token(): Promise<string> {

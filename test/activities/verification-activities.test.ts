@@ -313,11 +313,19 @@ describe('verification activities', () => {
   });
 
   it('fails an unexpected session body as non-retryable', async () => {
-    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'ARCHIVED' }) });
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: undefined }) });
 
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaUnexpectedResponse' });
-    expect(failure.message).toContain('status: invalid_value');
+    expect(failure.message).toContain('status: invalid_type');
+  });
+
+  it('reads a session whose status Caliza has not documented as PROCESSING, not as a failure', async () => {
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'ARCHIVED' }) });
+
+    const session = await readSession(BENEFICIARY);
+
+    expect(session).toMatchObject({ beneficiaryId: BENEFICIARY, status: 'PROCESSING' });
   });
 });

@@ -17,6 +17,20 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** A pino logger at every level that keeps what it writes, one parsed entry a line. */
+function capturingLogger(): {
+  logger: pino.Logger;
+  lines: string[];
+  entries: () => Record<string, unknown>[];
+} {
+  const lines: string[] = [];
+  const logger = pino(
+    { level: 'trace', base: null, timestamp: false },
+    { write: (l: string) => lines.push(l) },
+  );
+  return { logger, lines, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
 describe('CalizaClient', () => {
   let server: FakeCalizaServer;
   let client: CalizaClient;
@@ -83,7 +97,8 @@ describe('CalizaClient', () => {
     });
 
     it.each([
-      ['an unknown status', sessionBody(BENEFICIARY, { status: 'EXPIRED' }), 'status: invalid_value'],
+      ['a missing status', sessionBody(BENEFICIARY, { status: undefined }), 'status: invalid_type'],
+      ['a status that is not text', sessionBody(BENEFICIARY, { status: 3 }), 'status: invalid_type'],
       ['a missing id', sessionBody(BENEFICIARY, { id: undefined }), 'id: invalid_type'],
       ['an HTML page', '<html>bad gateway</html>', '(body): invalid_type'],
     ])('rejects %s as an unexpected response', async (_label, body, problem) => {
@@ -96,6 +111,35 @@ describe('CalizaClient', () => {
       expect((error as Error).message).toContain(
         `Caliza GET ${VERIFICATION} returned 200 with an unexpected body`,
       );
+    });
+
+    it('reads an undocumented status as PROCESSING and warns with the raw value', async () => {
+      const { logger, lines, entries } = capturingLogger();
+      const logged = new CalizaClient(loadCalizaConfig(server.env()), { logger });
+      const password = server.credentials.password;
+      server.enqueue(
+        'GET',
+        VERIFICATION,
+        { body: sessionBody(BENEFICIARY, { status: 'EXPIRED', verificationUrl: null }) },
+        { body: sessionBody(BENEFICIARY, { status: `ODD ${password}` }) },
+      );
+
+      await expect(logged.getVerification(BENEFICIARY)).resolves.toMatchObject({ status: 'PROCESSING' });
+      await expect(logged.getVerification(BENEFICIARY)).resolves.toMatchObject({ status: 'PROCESSING' });
+
+      const msg = 'caliza session status not documented; read as PROCESSING';
+      const warnings = entries().filter((e) => e.msg === msg);
+      expect(warnings).toEqual([
+        { level: 40, method: 'GET', path: VERIFICATION, sessionStatus: 'EXPIRED', msg },
+        {
+          level: 40,
+          method: 'GET',
+          path: VERIFICATION,
+          sessionStatus: 'ODD [REDACTED]',
+          msg,
+        },
+      ]);
+      expect(lines.join('\n')).not.toContain(password);
     });
 
     it('URL-encodes path segments and refuses ids that would change the path', async () => {
@@ -413,19 +457,14 @@ describe('CalizaClient', () => {
 
   describe('logging', () => {
     it('logs method, path, status and duration of each call, nothing more', async () => {
-      const lines: string[] = [];
-      const logger = pino(
-        { level: 'trace', base: null, timestamp: false },
-        { write: (l: string) => lines.push(l) },
-      );
+      const { logger, entries } = capturingLogger();
       const logged = new CalizaClient(loadCalizaConfig(server.env()), { logger });
       server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY) }, { status: 404 });
 
       await logged.getVerification(BENEFICIARY);
       await failure(logged.getVerification(BENEFICIARY));
 
-      const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      const http = entries.filter((e) => e.msg === 'caliza http request');
+      const http = entries().filter((e) => e.msg === 'caliza http request');
       expect(http.map(({ method, path, status, level }) => ({ method, path, status, level }))).toEqual([
         { method: 'POST', path: TOKEN_PATH, status: 200, level: 20 },
         { method: 'GET', path: VERIFICATION, status: 200, level: 20 },
