@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { LOCAL_RETRY_AFTER_LIMIT_MS, type CallFailureHint, type CallFailureKind } from '../contracts';
 import {
   CalizaApiError,
+  CalizaInvalidIdError,
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
   type CalizaNetworkReason,
@@ -19,7 +20,7 @@ export const CALIZA_FAILURE_TYPES = {
   rateLimited: 'CalizaRateLimited',
   /** A 2xx whose body is not the documented shape (a gateway's page, a contract change). */
   unexpectedResponse: 'CalizaUnexpectedResponse',
-  /** The activity was called with an unusable beneficiary id. */
+  /** The activity was called with an unusable beneficiary id (see `beneficiaryIdProblem`). Non-retryable. */
   invalidArgument: 'InvalidBeneficiaryId',
 } as const;
 
@@ -93,6 +94,7 @@ function failure(
  *   Retrying would only hide a bug until the activity's timeouts ran out.
  * - A 2xx whose body is not the documented shape: non-retryable (the same request gets the same body), but
  *   kind TRANSIENT: a gateway's error page and a contract change both deserve a later try, not a verdict.
+ * - An id the client refuses to send: `InvalidBeneficiaryId`, non-retryable, kind REFUSED.
  * - Errors that are not Caliza's (bugs) keep Temporal's default treatment: retryable, with their message,
  *   and no details.
  */
@@ -138,6 +140,15 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
       error,
       CALIZA_FAILURE_TYPES.unexpectedResponse,
       { status: error.status, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+      { nonRetryable: true },
+    );
+  }
+
+  if (error instanceof CalizaInvalidIdError) {
+    return failure(
+      error,
+      CALIZA_FAILURE_TYPES.invalidArgument,
+      { status: null, code: null, traceId: null, kind: 'REFUSED', retryAfterMs: null },
       { nonRetryable: true },
     );
   }

@@ -1,7 +1,9 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { VerificationActivities, VerificationSession } from '../contracts';
+import { beneficiaryIdProblem, isUsableBeneficiaryId } from '../caliza/beneficiary-id';
 import type { CalizaClient } from '../caliza/client';
-import { CALIZA_FAILURE_TYPES, toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
+import { CalizaInvalidIdError } from '../caliza/errors';
+import { toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
 
 /** What the activities need from the client; a CalizaClient fits, and so does a test double. */
 export type VerificationSessionApi = Pick<CalizaClient, 'createVerification' | 'getVerification'>;
@@ -10,14 +12,11 @@ export interface ActivityDependencies {
   caliza: VerificationSessionApi;
 }
 
+/** The same rule as the client's, checked first so that nothing is logged as a Caliza call. */
 function requireBeneficiaryId(beneficiaryId: unknown): string {
-  if (typeof beneficiaryId !== 'string' || beneficiaryId.trim().length === 0) {
-    throw ApplicationFailure.nonRetryable(
-      'beneficiaryId must be a non-empty string',
-      CALIZA_FAILURE_TYPES.invalidArgument,
-    );
-  }
-  return beneficiaryId;
+  if (isUsableBeneficiaryId(beneficiaryId)) return beneficiaryId;
+  const problem = beneficiaryIdProblem(beneficiaryId) ?? 'is not usable';
+  throw toApplicationFailure(new CalizaInvalidIdError('beneficiaryId', problem));
 }
 
 /** The session fields worth a log line; the verification URL is left out as it lets anyone start the flow. */

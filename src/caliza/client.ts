@@ -1,7 +1,13 @@
 import type { VerificationSession } from '../contracts';
+import { pathSegmentProblem } from './beneficiary-id';
 import type { CalizaConfig } from './config';
 import { clip, readErrorBody } from './error-body';
-import { CalizaApiError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
+import {
+  CalizaApiError,
+  CalizaInvalidIdError,
+  CalizaUnexpectedResponseError,
+  type HttpMethod,
+} from './errors';
 import { HttpTransport, type TransportResponse } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
 import { SecretRedactor } from './redactor';
@@ -25,11 +31,10 @@ export interface CalizaClientOptions {
   now?: () => number;
 }
 
-/** Rejects ids that would change the URL's meaning: `.`/`..` segments are resolved away by URL parsing. */
+/** Rejects ids that cannot be sent or would change the URL's meaning (`.`/`..` are resolved away). */
 function segment(name: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value === '.' || value === '..') {
-    throw new TypeError(`${name} must be a non-empty string other than "." or ".."`);
-  }
+  const problem = pathSegmentProblem(value);
+  if (problem !== null) throw new CalizaInvalidIdError(name, problem);
   return encodeURIComponent(value);
 }
 
@@ -37,7 +42,8 @@ const emptyBody: Parsed<undefined> = { success: true, data: undefined };
 
 /**
  * Caliza Core API client. Every call carries a bearer token from the token provider, is bounded by the
- * configured timeout, and fails with a CalizaApiError, CalizaNetworkError or CalizaUnexpectedResponseError.
+ * configured timeout, and fails with a CalizaApiError, CalizaNetworkError or CalizaUnexpectedResponseError
+ * (or, before anything is sent, a CalizaInvalidIdError).
  * A 401 triggers one token refresh and one retry.
  */
 export class CalizaClient {

@@ -1,3 +1,4 @@
+export { beneficiaryIdProblem, isUsableBeneficiaryId, pathSegmentProblem } from './beneficiary-id';
 export { CalizaClient, type CalizaClientOptions } from './client';
 export {
   CALIZA_ENV_VARS,
@@ -13,6 +14,7 @@ export {
 } from './config';
 export {
   CalizaApiError,
+  CalizaInvalidIdError,
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
   isCalizaError,

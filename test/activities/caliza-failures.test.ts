@@ -4,7 +4,12 @@ import {
   httpFailureType,
   toApplicationFailure,
 } from '../../src/activities/caliza-failures';
-import { CalizaApiError, CalizaNetworkError, CalizaUnexpectedResponseError } from '../../src/caliza/errors';
+import {
+  CalizaApiError,
+  CalizaInvalidIdError,
+  CalizaNetworkError,
+  CalizaUnexpectedResponseError,
+} from '../../src/caliza/errors';
 import { LOCAL_RETRY_AFTER_LIMIT_MS, MAX_RETRY_AFTER_MS } from '../../src/contracts';
 
 function apiError(
@@ -212,6 +217,20 @@ describe('toApplicationFailure', () => {
     });
     expect(toApplicationFailure(error).details).toEqual([
       { status: 200, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+    ]);
+  });
+
+  it('makes an id the client refused to send non-retryable InvalidBeneficiaryId, kind REFUSED', () => {
+    const failure = toApplicationFailure(
+      new CalizaInvalidIdError('beneficiaryId', 'must not be "." or ".."'),
+    );
+    expect(failure).toMatchObject({
+      nonRetryable: true,
+      type: CALIZA_FAILURE_TYPES.invalidArgument,
+      message: 'beneficiaryId must not be "." or ".."',
+    });
+    expect(failure.details).toEqual([
+      { status: null, code: null, traceId: null, kind: 'REFUSED', retryAfterMs: null },
     ]);
   });
 

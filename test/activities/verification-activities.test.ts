@@ -90,6 +90,20 @@ describe('verification activities', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it.each(['.', '..', '   ', 'ab\uDC00'])(
+    'refuses the beneficiary id %p as non-retryable REFUSED, without calling Caliza',
+    async (id) => {
+      for (const failure of [await failureOf(readSession(id)), await failureOf(createSession(id))]) {
+        expect(failure).toMatchObject({ nonRetryable: true, type: 'InvalidBeneficiaryId' });
+        expect(failure.message).toMatch(/^beneficiaryId must /);
+        expect(failure.details).toEqual([
+          { status: null, code: null, traceId: null, kind: 'REFUSED', retryAfterMs: null },
+        ]);
+      }
+      expect(server.requests).toHaveLength(0);
+    },
+  );
+
   it('fails a 404 as non-retryable, keeping Caliza code and traceId', async () => {
     server.enqueue('GET', VERIFICATION, {
       status: 404,

@@ -1,7 +1,12 @@
 import pino from 'pino';
 import { CalizaClient } from '../../src/caliza/client';
 import { loadCalizaConfig } from '../../src/caliza/config';
-import { CalizaApiError, CalizaNetworkError, CalizaUnexpectedResponseError } from '../../src/caliza/errors';
+import {
+  CalizaApiError,
+  CalizaInvalidIdError,
+  CalizaNetworkError,
+  CalizaUnexpectedResponseError,
+} from '../../src/caliza/errors';
 import { FakeCalizaServer, sessionBody, TOKEN_PATH } from '../support/fake-caliza-server';
 
 const BENEFICIARY = '6925dd986a93002882da640b';
@@ -153,6 +158,14 @@ describe('CalizaClient', () => {
       for (const bad of ['', '.', '..']) {
         await expect(client.getVerification(bad)).rejects.toThrow(TypeError);
       }
+      for (const bad of ['.', '..', '  ', 'x\uD800']) {
+        await expect(client.createVerification(bad)).rejects.toBeInstanceOf(CalizaInvalidIdError);
+        await expect(client.getBeneficiary(bad)).rejects.toMatchObject({
+          name: 'CalizaInvalidIdError',
+          field: 'beneficiaryId',
+        });
+      }
+      await expect(client.getWebhookUrl('..')).rejects.toThrow('integratorId must not be "." or ".."');
       expect(apiRequests()).toHaveLength(1);
     });
   });
