@@ -1,7 +1,7 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { VerificationActivities, VerificationSession } from '../contracts';
 import { beneficiaryIdProblem, isUsableBeneficiaryId } from '../caliza/beneficiary-id';
-import type { CalizaClient } from '../caliza/client';
+import type { CalizaCallOptions, CalizaClient } from '../caliza/client';
 import { CalizaInvalidIdError } from '../caliza/errors';
 import { toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
 
@@ -27,14 +27,21 @@ function sessionLogFields(session: VerificationSession): Record<string, unknown>
 async function callCaliza(
   operation: string,
   beneficiaryId: unknown,
-  call: (beneficiaryId: string) => Promise<VerificationSession>,
+  call: (beneficiaryId: string, options: CalizaCallOptions) => Promise<VerificationSession>,
 ): Promise<VerificationSession> {
   const id = requireBeneficiaryId(beneficiaryId);
+  // Cancellation (the workflow cancelled, the worker shutting down) aborts the HTTP call in flight.
+  const { cancellationSignal } = Context.current();
   try {
-    const session = await call(id);
+    const session = await call(id, { signal: cancellationSignal });
     log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...sessionLogFields(session) });
     return session;
   } catch (error) {
+    if (cancellationSignal.aborted) {
+      // Whatever the call ended with, the activity was cancelled: report that, not a Caliza failure.
+      log.info(`Caliza ${operation} cancelled`, { beneficiaryId: id });
+      throw cancellationSignal.reason;
+    }
     const failure = toApplicationFailure(error);
     const first: unknown = failure.details?.[0];
     // Failures that did not come from Caliza (bad input, bugs) carry no such details.
@@ -59,13 +66,15 @@ export function createActivities(deps: ActivityDependencies): VerificationActivi
   return {
     /** Creates the beneficiary's interactive session, or returns its existing PENDING one (Caliza's rule). */
     async createVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('create verification session', beneficiaryId, (id) =>
-        deps.caliza.createVerification(id),
+      return callCaliza('create verification session', beneficiaryId, (id, options) =>
+        deps.caliza.createVerification(id, options),
       );
     },
     /** Reads the beneficiary's current session (polling and webhook confirmation). */
     async readVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('read verification session', beneficiaryId, (id) => deps.caliza.getVerification(id));
+      return callCaliza('read verification session', beneficiaryId, (id, options) =>
+        deps.caliza.getVerification(id, options),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 export { beneficiaryIdProblem, isUsableBeneficiaryId, pathSegmentProblem } from './beneficiary-id';
-export { CalizaClient, type CalizaClientOptions } from './client';
+export { CalizaClient, type CalizaCallOptions, type CalizaClientOptions } from './client';
 export {
   CALIZA_ENV_VARS,
   CALIZA_TOKEN_PATH,

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerificationSession } from '../../src/contracts';
 import { createActivities, type VerificationActivities } from '../../src/activities/verification-activities';
@@ -324,6 +324,70 @@ describe('verification activities', () => {
       },
     ]);
     expect(failure.message).toContain('timed out after 1000 ms');
+  });
+
+  describe('cancellation', () => {
+    /** Caliza's default 10 s timeout, so only the cancellation can end the call early. */
+    const defaultTimeoutActivities = (): VerificationActivities =>
+      createActivities({ caliza: new CalizaClient(loadCalizaConfig(server.env())) });
+
+    async function cancelledAfter(
+      ms: number,
+      run: Promise<unknown>,
+    ): Promise<{ error: unknown; elapsedMs: number }> {
+      const started = Date.now();
+      const timer = setTimeout(() => env.cancel(), ms);
+      const error = await run.then(
+        () => new Error('expected the activity to be cancelled'),
+        (e: unknown) => e,
+      );
+      clearTimeout(timer);
+      return { error, elapsedMs: Date.now() - started };
+    }
+
+    it('aborts the request in flight when the activity is cancelled', async () => {
+      server.enqueue('POST', VERIFICATION, { delayMs: 30_000, body: sessionBody(BENEFICIARY) });
+      const slow = defaultTimeoutActivities();
+
+      const { error, elapsedMs } = await cancelledAfter(
+        300,
+        env.run(slow.createVerificationSession, BENEFICIARY),
+      );
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(error).not.toBeInstanceOf(ApplicationFailure);
+      expect(elapsedMs).toBeLessThan(3_000);
+      expect(server.requestsTo('POST', VERIFICATION)).toHaveLength(1);
+      expect(logger.entries().map((e) => e.message)).toContain(
+        'Caliza create verification session cancelled',
+      );
+      expect(logger.entries().map((e) => e.message)).not.toContain(
+        'Caliza create verification session failed',
+      );
+    });
+
+    it('stops waiting for a slow token when the activity is cancelled', async () => {
+      server.tokenDelayMs = 30_000;
+      const slow = defaultTimeoutActivities();
+
+      const { error, elapsedMs } = await cancelledAfter(
+        300,
+        env.run(slow.readVerificationSession, BENEFICIARY),
+      );
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(elapsedMs).toBeLessThan(3_000);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(0);
+    });
+
+    it('sends nothing once the activity is already cancelled', async () => {
+      env.cancel();
+
+      const error = await readSession(BENEFICIARY).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(server.requests).toHaveLength(0);
+    });
   });
 
   it('fails an unexpected session body as non-retryable', async () => {

@@ -308,6 +308,38 @@ describe('CalizaClient', () => {
       );
     });
 
+    it('aborts a call when its signal aborts, rejecting with the signal reason', async () => {
+      const slow = new CalizaClient(loadCalizaConfig(server.env()));
+      server.enqueue('GET', VERIFICATION, { delayMs: 30_000, body: sessionBody(BENEFICIARY) });
+      const controller = new AbortController();
+      const reason = new Error('caller gave up');
+      const started = Date.now();
+      setTimeout(() => controller.abort(reason), 200);
+
+      const error = await failure(slow.getVerification(BENEFICIARY, { signal: controller.signal }));
+
+      expect(error).toBe(reason);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
+    });
+
+    it('sends nothing for an aborted signal, and leaves the shared token fetch to the other callers', async () => {
+      server.tokenDelayMs = 500;
+      server.setDefault('GET', VERIFICATION, { body: sessionBody(BENEFICIARY) });
+      const controller = new AbortController();
+      const waiting = client.getVerification(BENEFICIARY, { signal: controller.signal });
+      const other = client.getVerification(BENEFICIARY);
+      setTimeout(() => controller.abort(), 50);
+
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(other).resolves.toMatchObject({ beneficiaryId: BENEFICIARY });
+      await expect(client.getVerification(BENEFICIARY, { signal: controller.signal })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(server.tokenCalls).toBe(1);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
+    });
+
     it('turns a dropped connection into a CalizaNetworkError', async () => {
       server.enqueue('GET', VERIFICATION, { destroy: true });
 
