@@ -19,6 +19,14 @@ function apiError(
   return new CalizaApiError({ endpoint: 'api', method: 'GET', path: '/v1/x', status, ...extra });
 }
 
+function tokenError(
+  status: number,
+  extra: Partial<ConstructorParameters<typeof CalizaApiError>[0]> = {},
+): CalizaApiError {
+  const path = '/auth/realms/caliza/protocol/openid-connect/token';
+  return new CalizaApiError({ endpoint: 'token', method: 'POST', path, status, ...extra });
+}
+
 describe('toApplicationFailure', () => {
   it.each([400, 401, 403, 404, 409, 412, 422])('makes %i non-retryable', (status) => {
     const failure = toApplicationFailure(apiError(status));
@@ -53,13 +61,7 @@ describe('toApplicationFailure', () => {
   });
 
   it('treats refused credentials at the token endpoint as non-retryable', () => {
-    const error = new CalizaApiError({
-      endpoint: 'token',
-      method: 'POST',
-      path: '/auth/realms/caliza/protocol/openid-connect/token',
-      status: 401,
-      code: 'invalid_grant',
-    });
+    const error = tokenError(401, { code: 'invalid_grant' });
     expect(toApplicationFailure(error)).toMatchObject({ nonRetryable: true, type: 'invalid_grant' });
   });
 
@@ -164,13 +166,7 @@ describe('toApplicationFailure', () => {
     [400, 'unauthorized_client'],
     [404, undefined],
   ])('classifies the token endpoint refusing with %i %s as AUTH', (status, code) => {
-    const error = new CalizaApiError({
-      endpoint: 'token',
-      method: 'POST',
-      path: '/auth/realms/caliza/protocol/openid-connect/token',
-      status,
-      ...(code === undefined ? {} : { code }),
-    });
+    const error = tokenError(status, code === undefined ? {} : { code });
     const failure = toApplicationFailure(error);
     expect(failure).toMatchObject({ nonRetryable: true, type: code ?? `CalizaHttp${status}` });
     expect(failure.details).toEqual([
@@ -179,13 +175,7 @@ describe('toApplicationFailure', () => {
   });
 
   it('keeps a busy token endpoint TRANSIENT and retryable', () => {
-    const error = new CalizaApiError({
-      endpoint: 'token',
-      method: 'POST',
-      path: '/auth/realms/caliza/protocol/openid-connect/token',
-      status: 503,
-    });
-    expect(toApplicationFailure(error)).toMatchObject({
+    expect(toApplicationFailure(tokenError(503))).toMatchObject({
       nonRetryable: false,
       type: CALIZA_FAILURE_TYPES.unavailable,
       details: [{ status: 503, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null }],

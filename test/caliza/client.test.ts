@@ -253,37 +253,26 @@ describe('CalizaClient', () => {
     it('parses Retry-After given in seconds or as an HTTP date', async () => {
       const now = Date.parse('2025-01-15T12:00:00Z');
       const timed = new CalizaClient(loadCalizaConfig(server.env()), { now: () => now });
+      const answers: [status: number, retryAfter: string, retryAfterMs: number | undefined][] = [
+        [429, '7', 7000],
+        [503, 'Wed, 15 Jan 2025 12:00:30 GMT', 30_000],
+        [503, 'soon', undefined],
+        // A zero or past wait still waits a second.
+        [429, '0', 1000],
+        [503, 'Wed, 15 Jan 2025 11:59:00 GMT', 1000],
+      ];
       server.enqueue(
         'GET',
         VERIFICATION,
-        { status: 429, headers: { 'Retry-After': '7' } },
-        { status: 503, headers: { 'Retry-After': 'Wed, 15 Jan 2025 12:00:30 GMT' } },
-        { status: 503, headers: { 'Retry-After': 'soon' } },
-        { status: 429, headers: { 'Retry-After': '0' } },
-        { status: 503, headers: { 'Retry-After': 'Wed, 15 Jan 2025 11:59:00 GMT' } },
+        ...answers.map(([status, retryAfter]) => ({ status, headers: { 'Retry-After': retryAfter } })),
       );
 
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 429,
-        retryAfterMs: 7000,
-      });
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 503,
-        retryAfterMs: 30_000,
-      });
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 503,
-        retryAfterMs: undefined,
-      });
-      // A zero or past wait still waits a second.
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 429,
-        retryAfterMs: 1000,
-      });
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 503,
-        retryAfterMs: 1000,
-      });
+      for (const [status, , retryAfterMs] of answers) {
+        await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
+          status,
+          retryAfterMs,
+        });
+      }
     });
 
     it('builds a bare message for a non-JSON error page', async () => {
