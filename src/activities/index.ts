@@ -1,6 +1,5 @@
 export {
   CALIZA_FAILURE_TYPES,
-  NON_RETRYABLE_CALIZA_FAILURE_TYPES,
   httpFailureType,
   toApplicationFailure,
   type CalizaFailureDetails,

@@ -1,7 +1,9 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { VerificationActivities, VerificationSession } from '../contracts';
-import type { CalizaClient } from '../caliza/client';
-import { CALIZA_FAILURE_TYPES, toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
+import { beneficiaryIdProblem, isUsableBeneficiaryId } from '../caliza/beneficiary-id';
+import type { CalizaCallOptions, CalizaClient } from '../caliza/client';
+import { CalizaInvalidIdError } from '../caliza/errors';
+import { toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
 
 /** What the activities need from the client; a CalizaClient fits, and so does a test double. */
 export type VerificationSessionApi = Pick<CalizaClient, 'createVerification' | 'getVerification'>;
@@ -10,14 +12,11 @@ export interface ActivityDependencies {
   caliza: VerificationSessionApi;
 }
 
+/** The same rule as the client's, checked first so that nothing is logged as a Caliza call. */
 function requireBeneficiaryId(beneficiaryId: unknown): string {
-  if (typeof beneficiaryId !== 'string' || beneficiaryId.trim().length === 0) {
-    throw ApplicationFailure.nonRetryable(
-      'beneficiaryId must be a non-empty string',
-      CALIZA_FAILURE_TYPES.invalidArgument,
-    );
-  }
-  return beneficiaryId;
+  if (isUsableBeneficiaryId(beneficiaryId)) return beneficiaryId;
+  const problem = beneficiaryIdProblem(beneficiaryId) ?? 'is not usable';
+  throw toApplicationFailure(new CalizaInvalidIdError('beneficiaryId', problem));
 }
 
 /** The session fields worth a log line; the verification URL is left out as it lets anyone start the flow. */
@@ -28,14 +27,21 @@ function sessionLogFields(session: VerificationSession): Record<string, unknown>
 async function callCaliza(
   operation: string,
   beneficiaryId: unknown,
-  call: (beneficiaryId: string) => Promise<VerificationSession>,
+  call: (beneficiaryId: string, options: CalizaCallOptions) => Promise<VerificationSession>,
 ): Promise<VerificationSession> {
   const id = requireBeneficiaryId(beneficiaryId);
+  // Cancellation (the workflow cancelled, the worker shutting down) aborts the HTTP call in flight.
+  const { cancellationSignal } = Context.current();
   try {
-    const session = await call(id);
+    const session = await call(id, { signal: cancellationSignal });
     log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...sessionLogFields(session) });
     return session;
   } catch (error) {
+    if (cancellationSignal.aborted) {
+      // Whatever the call ended with, the activity was cancelled: report that, not a Caliza failure.
+      log.info(`Caliza ${operation} cancelled`, { beneficiaryId: id });
+      throw cancellationSignal.reason;
+    }
     const failure = toApplicationFailure(error);
     const first: unknown = failure.details?.[0];
     // Failures that did not come from Caliza (bad input, bugs) carry no such details.
@@ -45,6 +51,8 @@ async function callCaliza(
       beneficiaryId: id,
       failureType: failure.type,
       retryable: failure.nonRetryable !== true,
+      kind: details.kind ?? null,
+      retryAfterMs: details.retryAfterMs ?? null,
       status: details.status ?? null,
       code: details.code ?? null,
       traceId: details.traceId ?? null,
@@ -58,13 +66,15 @@ export function createActivities(deps: ActivityDependencies): VerificationActivi
   return {
     /** Creates the beneficiary's interactive session, or returns its existing PENDING one (Caliza's rule). */
     async createVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('create verification session', beneficiaryId, (id) =>
-        deps.caliza.createVerification(id),
+      return callCaliza('create verification session', beneficiaryId, (id, options) =>
+        deps.caliza.createVerification(id, options),
       );
     },
     /** Reads the beneficiary's current session (polling and webhook confirmation). */
     async readVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('read verification session', beneficiaryId, (id) => deps.caliza.getVerification(id));
+      return callCaliza('read verification session', beneficiaryId, (id, options) =>
+        deps.caliza.getVerification(id, options),
+      );
     },
   };
 }

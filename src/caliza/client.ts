@@ -1,7 +1,13 @@
 import type { VerificationSession } from '../contracts';
+import { pathSegmentProblem } from './beneficiary-id';
 import type { CalizaConfig } from './config';
-import { readErrorBody } from './error-body';
-import { CalizaApiError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
+import { clip, readErrorBody } from './error-body';
+import {
+  CalizaApiError,
+  CalizaInvalidIdError,
+  CalizaUnexpectedResponseError,
+  type HttpMethod,
+} from './errors';
 import { HttpTransport, type TransportResponse } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
 import { SecretRedactor } from './redactor';
@@ -17,6 +23,11 @@ import { parseRetryAfter } from './retry-after';
 import { PasswordGrantTokenProvider, type TokenProvider } from './token-provider';
 import type { Beneficiary, CreateBeneficiaryRequest, Integrator } from './types';
 
+/** Per call: `signal` aborts the call (token wait included) and makes it reject with the signal's reason. */
+export interface CalizaCallOptions {
+  signal?: AbortSignal;
+}
+
 export interface CalizaClientOptions {
   logger?: CalizaLogger;
   /** Defaults to a password-grant provider built from the config. */
@@ -25,19 +36,32 @@ export interface CalizaClientOptions {
   now?: () => number;
 }
 
-/** Rejects ids that would change the URL's meaning: `.`/`..` segments are resolved away by URL parsing. */
+/** Rejects ids that cannot be sent or would change the URL's meaning (`.`/`..` are resolved away). */
 function segment(name: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value === '.' || value === '..') {
-    throw new TypeError(`${name} must be a non-empty string other than "." or ".."`);
-  }
+  const problem = pathSegmentProblem(value);
+  if (problem !== null) throw new CalizaInvalidIdError(name, problem);
   return encodeURIComponent(value);
 }
 
 const emptyBody: Parsed<undefined> = { success: true, data: undefined };
 
 /**
+ * `promise`, or a rejection with the signal's reason as soon as it aborts. Used for the token, whose fetch is
+ * shared by concurrent calls: one caller giving up must not abort it for the others.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
  * Caliza Core API client. Every call carries a bearer token from the token provider, is bounded by the
- * configured timeout, and fails with a CalizaApiError, CalizaNetworkError or CalizaUnexpectedResponseError.
+ * configured timeout, and fails with a CalizaApiError, CalizaNetworkError or CalizaUnexpectedResponseError
+ * (or, before anything is sent, a CalizaInvalidIdError).
  * A 401 triggers one token refresh and one retry.
  */
 export class CalizaClient {
@@ -60,38 +84,49 @@ export class CalizaClient {
   }
 
   /** Creates an interactive session, or returns the beneficiary's existing PENDING one. */
-  async createVerification(beneficiaryId: string): Promise<VerificationSession> {
+  async createVerification(
+    beneficiaryId: string,
+    options: CalizaCallOptions = {},
+  ): Promise<VerificationSession> {
     const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
-    return this.call('POST', path, parseVerificationSession, {});
+    return this.call('POST', path, this.sessionParser('POST', path), options, {});
   }
 
-  async getVerification(beneficiaryId: string): Promise<VerificationSession> {
+  async getVerification(
+    beneficiaryId: string,
+    options: CalizaCallOptions = {},
+  ): Promise<VerificationSession> {
     const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}/verification`;
-    return this.call('GET', path, parseVerificationSession);
+    return this.call('GET', path, this.sessionParser('GET', path), options);
   }
 
-  async getIntegrator(): Promise<Integrator> {
-    return this.call('GET', '/v1/integrators/me', parseIntegrator);
+  async getIntegrator(options: CalizaCallOptions = {}): Promise<Integrator> {
+    return this.call('GET', '/v1/integrators/me', parseIntegrator, options);
   }
 
-  async setWebhookUrl(integratorId: string, callbackUrl: string): Promise<void> {
+  async setWebhookUrl(
+    integratorId: string,
+    callbackUrl: string,
+    options: CalizaCallOptions = {},
+  ): Promise<void> {
     const path = `/v1/integrators/${segment('integratorId', integratorId)}/webhooks`;
     // The answer's shape is not documented and nothing in it is needed.
-    await this.call('PATCH', path, () => emptyBody, { callbackUrl });
+    await this.call('PATCH', path, () => emptyBody, options, { callbackUrl });
   }
 
   /** The configured webhook URL, or null when none is set. */
-  async getWebhookUrl(integratorId: string): Promise<string | null> {
+  async getWebhookUrl(integratorId: string, options: CalizaCallOptions = {}): Promise<string | null> {
     return this.call(
       'GET',
       `/v1/integrators/${segment('integratorId', integratorId)}/webhooks`,
       parseWebhookUrl,
+      options,
     );
   }
 
-  async getWebhookSecret(integratorId: string): Promise<string> {
+  async getWebhookSecret(integratorId: string, options: CalizaCallOptions = {}): Promise<string> {
     const path = `/v1/integrators/${segment('integratorId', integratorId)}/webhook-secret`;
-    const secret = await this.call('GET', path, parseWebhookSecret);
+    const secret = await this.call('GET', path, parseWebhookSecret, options);
     this.redactor.addSecret(secret);
     return secret;
   }
@@ -100,38 +135,48 @@ export class CalizaClient {
    * Rotates the webhook secret; signatures made with the old one stop validating at once. Returns the new
    * secret when Caliza includes it in the answer, else null (then read it with {@link getWebhookSecret}).
    */
-  async rotateWebhookSecret(integratorId: string): Promise<string | null> {
+  async rotateWebhookSecret(integratorId: string, options: CalizaCallOptions = {}): Promise<string | null> {
     const path = `/v1/integrators/${segment('integratorId', integratorId)}/update-webhook-secret`;
-    const secret = await this.call('POST', path, (body): Parsed<string | null> => {
-      const parsed = parseWebhookSecret(body);
-      return { success: true, data: parsed.success ? parsed.data : null };
-    });
+    const secret = await this.call(
+      'POST',
+      path,
+      (body): Parsed<string | null> => {
+        const parsed = parseWebhookSecret(body);
+        return { success: true, data: parsed.success ? parsed.data : null };
+      },
+      options,
+    );
     if (secret !== null) this.redactor.addSecret(secret);
     return secret;
   }
 
-  async createBeneficiary(body: CreateBeneficiaryRequest): Promise<Beneficiary> {
-    return this.call('POST', '/v1/beneficiaries', parseBeneficiary, body);
+  async createBeneficiary(
+    body: CreateBeneficiaryRequest,
+    options: CalizaCallOptions = {},
+  ): Promise<Beneficiary> {
+    return this.call('POST', '/v1/beneficiaries', parseBeneficiary, options, body);
   }
 
-  async getBeneficiary(beneficiaryId: string): Promise<Beneficiary> {
-    return this.call('GET', `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}`, parseBeneficiary);
+  async getBeneficiary(beneficiaryId: string, options: CalizaCallOptions = {}): Promise<Beneficiary> {
+    const path = `/v1/beneficiaries/${segment('beneficiaryId', beneficiaryId)}`;
+    return this.call('GET', path, parseBeneficiary, options);
   }
 
   private async call<T>(
     method: HttpMethod,
     path: string,
     parse: (body: unknown) => Parsed<T>,
+    { signal }: CalizaCallOptions,
     body?: unknown,
   ): Promise<T> {
-    let token = await this.token();
-    let response = await this.send(method, path, token, body);
+    let token = await this.token(signal);
+    let response = await this.send(method, path, token, body, signal);
     if (response.status === 401) {
       // Tokens can be revoked or expire early (server restart, clock skew): refresh once, then give up.
       this.logger.info({ method, path, status: 401 }, 'caliza token rejected; refreshing and retrying once');
       this.tokens.invalidate(token);
-      token = await this.token();
-      response = await this.send(method, path, token, body);
+      token = await this.token(signal);
+      response = await this.send(method, path, token, body, signal);
     }
     if (response.status < 200 || response.status >= 300) {
       const retryAfterMs = parseRetryAfter(response.retryAfter, this.now());
@@ -157,14 +202,32 @@ export class CalizaClient {
     return parsed.data;
   }
 
-  private async token(): Promise<string> {
-    const token = await this.tokens.getToken();
+  /** An undocumented session status is read as PROCESSING, with a warning that shows what Caliza sent. */
+  private sessionParser(method: HttpMethod, path: string): (body: unknown) => Parsed<VerificationSession> {
+    return (body) =>
+      parseVerificationSession(body, (status) => {
+        this.logger.warn(
+          { method, path, sessionStatus: clip(status, this.redactor) },
+          'caliza session status not documented; read as PROCESSING',
+        );
+      });
+  }
+
+  private async token(signal: AbortSignal | undefined): Promise<string> {
+    signal?.throwIfAborted();
+    const token = await untilAborted(this.tokens.getToken(), signal);
     // Also covers injected providers, whose tokens the redactor would not otherwise know.
     this.redactor.addToken(token);
     return token;
   }
 
-  private send(method: HttpMethod, path: string, token: string, body: unknown): Promise<TransportResponse> {
+  private send(
+    method: HttpMethod,
+    path: string,
+    token: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<TransportResponse> {
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     return this.transport.send({
@@ -174,6 +237,7 @@ export class CalizaClient {
       path,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal === undefined ? {} : { signal }),
     });
   }
 }

@@ -34,7 +34,8 @@ export interface CalizaErrorFields {
   errors?: string[];
 }
 
-function clip(value: string, redactor: SecretRedactor): string {
+/** Text from Caliza fit for an error or a log line: credentials scrubbed, length bounded. */
+export function clip(value: string, redactor: SecretRedactor): string {
   const redacted = redactor.redact(value);
   return redacted.length > MAX_FIELD_LENGTH ? `${redacted.slice(0, MAX_FIELD_LENGTH)}…` : redacted;
 }

@@ -184,6 +184,23 @@ export class CalizaUnexpectedResponseError extends Error {
 }
 CalizaUnexpectedResponseError.prototype.name = 'CalizaUnexpectedResponseError';
 
+/**
+ * An id the client will not put into a URL path (see `pathSegmentProblem`); nothing was sent. A TypeError: the
+ * caller passed a bad argument, and the same call can never succeed.
+ */
+export class CalizaInvalidIdError extends TypeError {
+  /** The argument's name, e.g. `beneficiaryId`. */
+  readonly field: string;
+  readonly problem: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field} ${problem}`);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+CalizaInvalidIdError.prototype.name = 'CalizaInvalidIdError';
+
 export type CalizaError = CalizaApiError | CalizaNetworkError | CalizaUnexpectedResponseError;
 
 export function isCalizaError(error: unknown): error is CalizaError {

@@ -14,6 +14,8 @@ export interface TransportRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** The caller giving up (an activity cancelled): the request is aborted and `send` rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface TransportResponse {
@@ -48,10 +50,18 @@ export class HttpTransport {
   }
 
   async send(request: TransportRequest): Promise<TransportResponse> {
+    const caller = request.signal;
+    caller?.throwIfAborted();
     const started = performance.now();
     // axios's own timeout is a socket-idle timeout; this bounds the whole exchange, trickling bodies included.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.timeoutMs);
+    const onCallerAbort = (): void => abort.abort();
+    caller?.addEventListener('abort', onCallerAbort, { once: true });
     const entry = { endpoint: request.endpoint, method: request.method, path: request.path };
     try {
       const response = await this.http.request<unknown>({
@@ -59,7 +69,7 @@ export class HttpTransport {
         url: request.url,
         headers: request.headers,
         data: request.body,
-        signal: deadline.signal,
+        signal: abort.signal,
       });
       const durationMs = Math.round(performance.now() - started);
       const level = response.status < 400 ? 'debug' : 'warn';
@@ -71,9 +81,14 @@ export class HttpTransport {
         retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
       };
     } catch (error) {
-      const reason = reasonOf(error, deadline.signal.aborted);
-      const code = codeOf(error);
       const durationMs = Math.round(performance.now() - started);
+      if (caller?.aborted === true) {
+        // Not Caliza's failure: whoever aborted gets back what they aborted with (Temporal's cancellation).
+        this.logger.info({ ...entry, durationMs }, 'caliza http request aborted by the caller');
+        throw caller.reason;
+      }
+      const reason = reasonOf(error, timedOut);
+      const code = codeOf(error);
       this.logger.warn({ ...entry, reason, code, durationMs }, 'caliza http request failed');
       // A fresh error on purpose: the axios error's config carries the Authorization header and form body.
       throw new CalizaNetworkError({
@@ -86,6 +101,7 @@ export class HttpTransport {
       });
     } finally {
       clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
     }
   }
 }

@@ -1,4 +1,5 @@
-export { CalizaClient, type CalizaClientOptions } from './client';
+export { beneficiaryIdProblem, isUsableBeneficiaryId, pathSegmentProblem } from './beneficiary-id';
+export { CalizaClient, type CalizaCallOptions, type CalizaClientOptions } from './client';
 export {
   CALIZA_ENV_VARS,
   CALIZA_TOKEN_PATH,
@@ -13,6 +14,7 @@ export {
 } from './config';
 export {
   CalizaApiError,
+  CalizaInvalidIdError,
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
   isCalizaError,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_STATUSES, type VerificationSession } from '../contracts';
+import { SESSION_STATUSES, type SessionStatus, type VerificationSession } from '../contracts';
 import type { Beneficiary, Integrator } from './types';
 
 export type Parsed<T> = { success: true; data: T } | { success: false; problems: string[] };
@@ -32,24 +32,39 @@ const verificationSessionSchema = z.object({
   type: beneficiaryType,
   // Present only while PENDING.
   verificationUrl: optionalText,
-  status: z.enum(SESSION_STATUSES),
+  status: z.string().min(1),
   createdDate: z.string().min(1),
   // Documented, but not seen on a live response yet; a session that has never changed was last modified
   // when it was created.
   lastModifiedDate: optionalText,
 });
 
-/** Caliza's session object, reduced to exactly the contract's fields (others, e.g. `verificationType`, dropped). */
-export function parseVerificationSession(body: unknown): Parsed<VerificationSession> {
+function isDocumentedStatus(status: string): status is SessionStatus {
+  return (SESSION_STATUSES as readonly string[]).includes(status);
+}
+
+/**
+ * Caliza's session object, reduced to exactly the contract's fields (others, e.g. `verificationType`, are
+ * dropped). A status Caliza has not documented (it may add one, say `EXPIRED`) is read as PROCESSING: not an
+ * outcome, so polling goes on and the deadline still bounds the run. `onUndocumentedStatus` gets the raw
+ * value.
+ */
+export function parseVerificationSession(
+  body: unknown,
+  onUndocumentedStatus?: (status: string) => void,
+): Parsed<VerificationSession> {
   const parsed = parseWith(verificationSessionSchema, body);
   if (!parsed.success) return parsed;
   const s = parsed.data;
+  let status: SessionStatus = 'PROCESSING';
+  if (isDocumentedStatus(s.status)) status = s.status;
+  else onUndocumentedStatus?.(s.status);
   const session: VerificationSession = {
     id: s.id,
     beneficiaryId: s.beneficiaryId,
     type: s.type,
     verificationUrl: s.verificationUrl,
-    status: s.status,
+    status,
     createdDate: s.createdDate,
     lastModifiedDate: s.lastModifiedDate ?? s.createdDate,
   };

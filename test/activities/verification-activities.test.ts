@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerificationSession } from '../../src/contracts';
 import { createActivities, type VerificationActivities } from '../../src/activities/verification-activities';
@@ -90,6 +90,20 @@ describe('verification activities', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it.each(['.', '..', '   ', 'ab\uDC00'])(
+    'refuses the beneficiary id %p as non-retryable REFUSED, without calling Caliza',
+    async (id) => {
+      for (const failure of [await failureOf(readSession(id)), await failureOf(createSession(id))]) {
+        expect(failure).toMatchObject({ nonRetryable: true, type: 'InvalidBeneficiaryId' });
+        expect(failure.message).toMatch(/^beneficiaryId must /);
+        expect(failure.details).toEqual([
+          { status: null, code: null, traceId: null, kind: 'REFUSED', retryAfterMs: null },
+        ]);
+      }
+      expect(server.requests).toHaveLength(0);
+    },
+  );
+
   it('fails a 404 as non-retryable, keeping Caliza code and traceId', async () => {
     server.enqueue('GET', VERIFICATION, {
       status: 404,
@@ -100,7 +114,15 @@ describe('verification activities', () => {
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.type).toBe('beneficiary.not_found');
-    expect(failure.details).toEqual([{ status: 404, code: 'beneficiary.not_found', traceId: 'trace-404' }]);
+    expect(failure.details).toEqual([
+      {
+        status: 404,
+        code: 'beneficiary.not_found',
+        traceId: 'trace-404',
+        kind: 'REFUSED',
+        retryAfterMs: null,
+      },
+    ]);
     expect(failure.message).toBe(
       `Caliza GET ${VERIFICATION} returned 404 beneficiary.not_found: Beneficiary not found (traceId trace-404)`,
     );
@@ -109,6 +131,7 @@ describe('verification activities', () => {
       beneficiaryId: BENEFICIARY,
       failureType: 'beneficiary.not_found',
       retryable: false,
+      kind: 'REFUSED',
       status: 404,
       traceId: 'trace-404',
     });
@@ -122,7 +145,8 @@ describe('verification activities', () => {
       const failure = await failureOf(createSession(BENEFICIARY));
 
       expect(failure).toMatchObject({ nonRetryable: true, type: `CalizaHttp${status}` });
-      expect(failure.details).toEqual([{ status, code: null, traceId: null }]);
+      const kind = status === 403 ? 'AUTH' : 'REFUSED';
+      expect(failure.details).toEqual([{ status, code: null, traceId: null, kind, retryAfterMs: null }]);
     },
   );
 
@@ -132,7 +156,37 @@ describe('verification activities', () => {
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaHttp401' });
+    expect(failure.details?.[0]).toMatchObject({ status: 401, kind: 'AUTH' });
     expect(server.tokenCalls).toBe(2);
+  });
+
+  it('classifies refused credentials at the token endpoint as AUTH', async () => {
+    server.enqueueToken({
+      status: 401,
+      body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
+    });
+
+    const failure = await failureOf(createSession(BENEFICIARY));
+
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'invalid_grant' });
+    expect(failure.details).toEqual([
+      { status: 401, code: 'invalid_grant', traceId: null, kind: 'AUTH', retryAfterMs: null },
+    ]);
+    expect(server.requestsTo('POST', VERIFICATION)).toHaveLength(0);
+  });
+
+  it("classifies a gateway's HTML page with a 200 as a TRANSIENT unexpected response", async () => {
+    server.enqueue('GET', VERIFICATION, {
+      rawBody: '<html><body>Deploying</body></html>',
+      headers: { 'Content-Type': 'text/html' },
+    });
+
+    const failure = await failureOf(readSession(BENEFICIARY));
+
+    expect(failure.type).toBe('CalizaUnexpectedResponse');
+    expect(failure.details).toEqual([
+      { status: 200, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: null },
+    ]);
   });
 
   it('classifies a 503 as retryable, and the retried call succeeds', async () => {
@@ -188,7 +242,9 @@ describe('verification activities', () => {
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaRateLimited', nextRetryDelay: 7000 });
-    expect(failure.details).toEqual([{ status: 429, code: null, traceId: null }]);
+    expect(failure.details).toEqual([
+      { status: 429, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: 7000 },
+    ]);
   });
 
   it('sets nextRetryDelay from Retry-After on a 503, but not on a 500', async () => {
@@ -207,22 +263,147 @@ describe('verification activities', () => {
     expect(internal.nonRetryable).toBe(false);
   });
 
+  it('waits at least 1 s after Retry-After: 0 or a date already past', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 503, headers: { 'Retry-After': new Date(Date.now() - 60_000).toUTCString() } },
+    );
+
+    const rateLimited = await failureOf(readSession(BENEFICIARY));
+    const unavailable = await failureOf(readSession(BENEFICIARY));
+
+    expect(rateLimited).toMatchObject({
+      nonRetryable: false,
+      type: 'CalizaRateLimited',
+      nextRetryDelay: 1000,
+    });
+    expect(unavailable).toMatchObject({
+      nonRetryable: false,
+      type: 'CalizaUnavailable',
+      nextRetryDelay: 1000,
+    });
+    expect(unavailable.details?.[0]).toMatchObject({ kind: 'TRANSIENT', retryAfterMs: 1000 });
+  });
+
+  it('ends the local retries at once when Retry-After is longer than the local limit', async () => {
+    server.enqueue(
+      'GET',
+      VERIFICATION,
+      { status: 429, headers: { 'Retry-After': '120' } },
+      { body: sessionBody(BENEFICIARY) },
+    );
+
+    const error = await runWithRetries(() => readSession(BENEFICIARY), 5).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const failure = error as ApplicationFailure;
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaRateLimited' });
+    expect(failure.nextRetryDelay).toBeUndefined();
+    expect(failure.details).toEqual([
+      { status: 429, code: null, traceId: null, kind: 'TRANSIENT', retryAfterMs: 120_000 },
+    ]);
+    expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
+  });
+
   it('classifies a timeout as a retryable network failure', async () => {
     server.enqueue('GET', VERIFICATION, { delayMs: 5_000, body: sessionBody(BENEFICIARY) });
 
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: false, type: 'CalizaUnavailable' });
-    expect(failure.details).toEqual([{ status: null, code: null, traceId: null, networkReason: 'timeout' }]);
+    expect(failure.details).toEqual([
+      {
+        status: null,
+        code: null,
+        traceId: null,
+        networkReason: 'timeout',
+        kind: 'TRANSIENT',
+        retryAfterMs: null,
+      },
+    ]);
     expect(failure.message).toContain('timed out after 1000 ms');
   });
 
+  describe('cancellation', () => {
+    /** Caliza's default 10 s timeout, so only the cancellation can end the call early. */
+    const defaultTimeoutActivities = (): VerificationActivities =>
+      createActivities({ caliza: new CalizaClient(loadCalizaConfig(server.env())) });
+
+    async function cancelledAfter(
+      ms: number,
+      run: Promise<unknown>,
+    ): Promise<{ error: unknown; elapsedMs: number }> {
+      const started = Date.now();
+      const timer = setTimeout(() => env.cancel(), ms);
+      const error = await run.then(
+        () => new Error('expected the activity to be cancelled'),
+        (e: unknown) => e,
+      );
+      clearTimeout(timer);
+      return { error, elapsedMs: Date.now() - started };
+    }
+
+    it('aborts the request in flight when the activity is cancelled', async () => {
+      server.enqueue('POST', VERIFICATION, { delayMs: 30_000, body: sessionBody(BENEFICIARY) });
+      const slow = defaultTimeoutActivities();
+
+      const { error, elapsedMs } = await cancelledAfter(
+        300,
+        env.run(slow.createVerificationSession, BENEFICIARY),
+      );
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(error).not.toBeInstanceOf(ApplicationFailure);
+      expect(elapsedMs).toBeLessThan(3_000);
+      expect(server.requestsTo('POST', VERIFICATION)).toHaveLength(1);
+      expect(logger.entries().map((e) => e.message)).toContain(
+        'Caliza create verification session cancelled',
+      );
+      expect(logger.entries().map((e) => e.message)).not.toContain(
+        'Caliza create verification session failed',
+      );
+    });
+
+    it('stops waiting for a slow token when the activity is cancelled', async () => {
+      server.tokenDelayMs = 30_000;
+      const slow = defaultTimeoutActivities();
+
+      const { error, elapsedMs } = await cancelledAfter(
+        300,
+        env.run(slow.readVerificationSession, BENEFICIARY),
+      );
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(elapsedMs).toBeLessThan(3_000);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(0);
+    });
+
+    it('sends nothing once the activity is already cancelled', async () => {
+      env.cancel();
+
+      const error = await readSession(BENEFICIARY).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(CancelledFailure);
+      expect(server.requests).toHaveLength(0);
+    });
+  });
+
   it('fails an unexpected session body as non-retryable', async () => {
-    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'ARCHIVED' }) });
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: undefined }) });
 
     const failure = await failureOf(readSession(BENEFICIARY));
 
     expect(failure).toMatchObject({ nonRetryable: true, type: 'CalizaUnexpectedResponse' });
-    expect(failure.message).toContain('status: invalid_value');
+    expect(failure.message).toContain('status: invalid_type');
+  });
+
+  it('reads a session whose status Caliza has not documented as PROCESSING, not as a failure', async () => {
+    server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY, { status: 'ARCHIVED' }) });
+
+    const session = await readSession(BENEFICIARY);
+
+    expect(session).toMatchObject({ beneficiaryId: BENEFICIARY, status: 'PROCESSING' });
   });
 });

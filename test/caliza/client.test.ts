@@ -1,7 +1,12 @@
 import pino from 'pino';
 import { CalizaClient } from '../../src/caliza/client';
 import { loadCalizaConfig } from '../../src/caliza/config';
-import { CalizaApiError, CalizaNetworkError, CalizaUnexpectedResponseError } from '../../src/caliza/errors';
+import {
+  CalizaApiError,
+  CalizaInvalidIdError,
+  CalizaNetworkError,
+  CalizaUnexpectedResponseError,
+} from '../../src/caliza/errors';
 import { FakeCalizaServer, sessionBody, TOKEN_PATH } from '../support/fake-caliza-server';
 
 const BENEFICIARY = '6925dd986a93002882da640b';
@@ -15,6 +20,20 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
     },
     (error: unknown) => error,
   );
+}
+
+/** A pino logger at every level that keeps what it writes, one parsed entry a line. */
+function capturingLogger(): {
+  logger: pino.Logger;
+  lines: string[];
+  entries: () => Record<string, unknown>[];
+} {
+  const lines: string[] = [];
+  const logger = pino(
+    { level: 'trace', base: null, timestamp: false },
+    { write: (l: string) => lines.push(l) },
+  );
+  return { logger, lines, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 describe('CalizaClient', () => {
@@ -83,7 +102,8 @@ describe('CalizaClient', () => {
     });
 
     it.each([
-      ['an unknown status', sessionBody(BENEFICIARY, { status: 'EXPIRED' }), 'status: invalid_value'],
+      ['a missing status', sessionBody(BENEFICIARY, { status: undefined }), 'status: invalid_type'],
+      ['a status that is not text', sessionBody(BENEFICIARY, { status: 3 }), 'status: invalid_type'],
       ['a missing id', sessionBody(BENEFICIARY, { id: undefined }), 'id: invalid_type'],
       ['an HTML page', '<html>bad gateway</html>', '(body): invalid_type'],
     ])('rejects %s as an unexpected response', async (_label, body, problem) => {
@@ -98,6 +118,35 @@ describe('CalizaClient', () => {
       );
     });
 
+    it('reads an undocumented status as PROCESSING and warns with the raw value', async () => {
+      const { logger, lines, entries } = capturingLogger();
+      const logged = new CalizaClient(loadCalizaConfig(server.env()), { logger });
+      const password = server.credentials.password;
+      server.enqueue(
+        'GET',
+        VERIFICATION,
+        { body: sessionBody(BENEFICIARY, { status: 'EXPIRED', verificationUrl: null }) },
+        { body: sessionBody(BENEFICIARY, { status: `ODD ${password}` }) },
+      );
+
+      await expect(logged.getVerification(BENEFICIARY)).resolves.toMatchObject({ status: 'PROCESSING' });
+      await expect(logged.getVerification(BENEFICIARY)).resolves.toMatchObject({ status: 'PROCESSING' });
+
+      const msg = 'caliza session status not documented; read as PROCESSING';
+      const warnings = entries().filter((e) => e.msg === msg);
+      expect(warnings).toEqual([
+        { level: 40, method: 'GET', path: VERIFICATION, sessionStatus: 'EXPIRED', msg },
+        {
+          level: 40,
+          method: 'GET',
+          path: VERIFICATION,
+          sessionStatus: 'ODD [REDACTED]',
+          msg,
+        },
+      ]);
+      expect(lines.join('\n')).not.toContain(password);
+    });
+
     it('URL-encodes path segments and refuses ids that would change the path', async () => {
       const odd = 'a b/c?d';
       const path = '/v1/beneficiaries/a%20b%2Fc%3Fd/verification';
@@ -109,6 +158,14 @@ describe('CalizaClient', () => {
       for (const bad of ['', '.', '..']) {
         await expect(client.getVerification(bad)).rejects.toThrow(TypeError);
       }
+      for (const bad of ['.', '..', '  ', 'x\uD800']) {
+        await expect(client.createVerification(bad)).rejects.toBeInstanceOf(CalizaInvalidIdError);
+        await expect(client.getBeneficiary(bad)).rejects.toMatchObject({
+          name: 'CalizaInvalidIdError',
+          field: 'beneficiaryId',
+        });
+      }
+      await expect(client.getWebhookUrl('..')).rejects.toThrow('integratorId must not be "." or ".."');
       expect(apiRequests()).toHaveLength(1);
     });
   });
@@ -196,26 +253,26 @@ describe('CalizaClient', () => {
     it('parses Retry-After given in seconds or as an HTTP date', async () => {
       const now = Date.parse('2025-01-15T12:00:00Z');
       const timed = new CalizaClient(loadCalizaConfig(server.env()), { now: () => now });
+      const answers: [status: number, retryAfter: string, retryAfterMs: number | undefined][] = [
+        [429, '7', 7000],
+        [503, 'Wed, 15 Jan 2025 12:00:30 GMT', 30_000],
+        [503, 'soon', undefined],
+        // A zero or past wait still waits a second.
+        [429, '0', 1000],
+        [503, 'Wed, 15 Jan 2025 11:59:00 GMT', 1000],
+      ];
       server.enqueue(
         'GET',
         VERIFICATION,
-        { status: 429, headers: { 'Retry-After': '7' } },
-        { status: 503, headers: { 'Retry-After': 'Wed, 15 Jan 2025 12:00:30 GMT' } },
-        { status: 503, headers: { 'Retry-After': 'soon' } },
+        ...answers.map(([status, retryAfter]) => ({ status, headers: { 'Retry-After': retryAfter } })),
       );
 
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 429,
-        retryAfterMs: 7000,
-      });
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 503,
-        retryAfterMs: 30_000,
-      });
-      await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
-        status: 503,
-        retryAfterMs: undefined,
-      });
+      for (const [status, , retryAfterMs] of answers) {
+        await expect(failure(timed.getVerification(BENEFICIARY))).resolves.toMatchObject({
+          status,
+          retryAfterMs,
+        });
+      }
     });
 
     it('builds a bare message for a non-JSON error page', async () => {
@@ -238,6 +295,38 @@ describe('CalizaClient', () => {
       expect((error as Error).message).toMatch(
         new RegExp(`^Caliza GET ${VERIFICATION} failed: timed out after 1000 ms`),
       );
+    });
+
+    it('aborts a call when its signal aborts, rejecting with the signal reason', async () => {
+      const slow = new CalizaClient(loadCalizaConfig(server.env()));
+      server.enqueue('GET', VERIFICATION, { delayMs: 30_000, body: sessionBody(BENEFICIARY) });
+      const controller = new AbortController();
+      const reason = new Error('caller gave up');
+      const started = Date.now();
+      setTimeout(() => controller.abort(reason), 200);
+
+      const error = await failure(slow.getVerification(BENEFICIARY, { signal: controller.signal }));
+
+      expect(error).toBe(reason);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
+    });
+
+    it('sends nothing for an aborted signal, and leaves the shared token fetch to the other callers', async () => {
+      server.tokenDelayMs = 500;
+      server.setDefault('GET', VERIFICATION, { body: sessionBody(BENEFICIARY) });
+      const controller = new AbortController();
+      const waiting = client.getVerification(BENEFICIARY, { signal: controller.signal });
+      const other = client.getVerification(BENEFICIARY);
+      setTimeout(() => controller.abort(), 50);
+
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(other).resolves.toMatchObject({ beneficiaryId: BENEFICIARY });
+      await expect(client.getVerification(BENEFICIARY, { signal: controller.signal })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(server.tokenCalls).toBe(1);
+      expect(server.requestsTo('GET', VERIFICATION)).toHaveLength(1);
     });
 
     it('turns a dropped connection into a CalizaNetworkError', async () => {
@@ -402,19 +491,14 @@ describe('CalizaClient', () => {
 
   describe('logging', () => {
     it('logs method, path, status and duration of each call, nothing more', async () => {
-      const lines: string[] = [];
-      const logger = pino(
-        { level: 'trace', base: null, timestamp: false },
-        { write: (l: string) => lines.push(l) },
-      );
+      const { logger, entries } = capturingLogger();
       const logged = new CalizaClient(loadCalizaConfig(server.env()), { logger });
       server.enqueue('GET', VERIFICATION, { body: sessionBody(BENEFICIARY) }, { status: 404 });
 
       await logged.getVerification(BENEFICIARY);
       await failure(logged.getVerification(BENEFICIARY));
 
-      const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      const http = entries.filter((e) => e.msg === 'caliza http request');
+      const http = entries().filter((e) => e.msg === 'caliza http request');
       expect(http.map(({ method, path, status, level }) => ({ method, path, status, level }))).toEqual([
         { method: 'POST', path: TOKEN_PATH, status: 200, level: 20 },
         { method: 'GET', path: VERIFICATION, status: 200, level: 20 },
