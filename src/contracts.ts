@@ -3,6 +3,9 @@
  * and the tests. Nothing here does I/O, so workflow code may import it.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { beneficiaryIdProblem } from './caliza/beneficiary-id';
+
+export { beneficiaryIdProblem };
 
 /** Caliza's verification session statuses. */
 export const SESSION_STATUSES = ['PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED'] as const;
@@ -188,7 +191,9 @@ const WORKFLOW_ID_PREFIX = 'kyc-beneficiary-';
 
 /** The one place that builds a beneficiary's workflow id. */
 export function workflowIdFor(beneficiaryId: string): string {
-  if (beneficiaryId.length === 0) throw new Error('beneficiaryId must not be empty');
+  const problem = beneficiaryIdProblem(beneficiaryId);
+  // Caliza could never be asked about such an id: refuse it before a run exists for it.
+  if (problem) throw new Error(`beneficiaryId ${problem}`);
   return `${WORKFLOW_ID_PREFIX}${beneficiaryId}`;
 }
 

@@ -21,6 +21,7 @@ import {
   type CallFailureHint,
   SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
+  beneficiaryIdProblem,
   type VerificationActivities,
   type VerificationResult,
   type VerificationSession,
@@ -70,9 +71,8 @@ const { createVerificationSession, readVerificationSession } =
 export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
-  if (typeof input?.beneficiaryId !== 'string' || input.beneficiaryId.length === 0) {
-    throw ApplicationFailure.nonRetryable('beneficiaryId is required', 'InvalidInput');
-  }
+  const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
+  if (idProblem) throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, 'InvalidInput');
   let state: MachineState = initialState(input, Date.now());
   /** A Caliza error no retry can fix (unknown beneficiary, bad credentials): the run fails with it. */
   let fatal: ApplicationFailure | null = null;

@@ -247,6 +247,22 @@ describe('verifyBeneficiary on the time-skipping server', () => {
     });
   });
 
+  it('refuses an id Caliza could never be asked about, before any run or call', async () => {
+    const caliza = new ScriptedCaliza();
+    await withWorker(caliza, async (client) => {
+      await expect(client.start('..')).rejects.toThrow('beneficiaryId must not be "." or ".."');
+      // A run started by hand with such an id fails at once, without retrying and without a call.
+      const handle = await env.client.workflow.start('verifyBeneficiary', {
+        workflowId: 'kyc-beneficiary-dot',
+        taskQueue: client.taskQueue,
+        args: [{ beneficiaryId: '.' }],
+      });
+      const error = await handle.result().catch((err: unknown) => err);
+      expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('InvalidInput');
+      expect(caliza.calls).toEqual([]);
+    });
+  });
+
   it('extends the deadline through a validated update', async () => {
     const caliza = new ScriptedCaliza().script('b-extend', 'PENDING');
     await withWorker(caliza, async (client) => {
