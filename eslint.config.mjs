@@ -86,6 +86,30 @@ export default tseslint.config(
     },
   },
   {
+    // The Caliza client is an adapter of Caliza's API: it knows nothing of the workflow built on it.
+    files: ['src/caliza/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/contracts',
+                '**/workflows/**',
+                '**/activities/**',
+                '**/client/**',
+                '**/webhooks/**',
+              ],
+              message:
+                'The Caliza client must not depend on the service built on it; put shared Caliza terms in caliza/vocabulary.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

@@ -4,35 +4,25 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { beneficiaryIdProblem } from './caliza/beneficiary-id';
+import type {
+  OutcomeOperation,
+  SessionStatus,
+  VerificationKind,
+  VerificationSession,
+} from './caliza/vocabulary';
 
 export { beneficiaryIdProblem };
-
-/** Caliza's verification session statuses. */
-export const SESSION_STATUSES = ['PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED'] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export type BeneficiaryType = 'INDIVIDUAL' | 'BUSINESS';
-/** Caliza runs KYC for individuals and KYB for businesses. */
-export type VerificationKind = 'KYC' | 'KYB';
-
-export function kindOf(type: BeneficiaryType): VerificationKind {
-  return type === 'BUSINESS' ? 'KYB' : 'KYC';
-}
-
-/** The fields of Caliza's verification session that the workflow needs (never a credential). */
-export interface VerificationSession {
-  id: string;
-  beneficiaryId: string;
-  type: BeneficiaryType;
-  verificationUrl: string | null;
-  status: SessionStatus;
-  createdDate: string;
-  lastModifiedDate: string;
-}
-
-/** The outcome webhooks this service acts on. */
-export const OUTCOME_OPERATIONS = ['BENEFICIARY_APPROVED', 'BENEFICIARY_FAILED'] as const;
-export type OutcomeOperation = (typeof OUTCOME_OPERATIONS)[number];
+// The Caliza terms the workflow's messages are made of.
+export {
+  type BeneficiaryType,
+  type OutcomeOperation,
+  type SessionStatus,
+  type VerificationKind,
+  type VerificationSession,
+  OUTCOME_OPERATIONS,
+  SESSION_STATUSES,
+  kindOf,
+} from './caliza/vocabulary';
 
 /** The part of Caliza's webhook envelope that reaches the workflow, as one signal type. */
 export interface VerificationEvent {
@@ -197,13 +187,6 @@ export function workflowIdFor(beneficiaryId: string): string {
   return `${WORKFLOW_ID_PREFIX}${beneficiaryId}`;
 }
 
-/** Inverse of {@link workflowIdFor}; null for ids this service did not build. */
-export function beneficiaryIdFrom(workflowId: string): string | null {
-  return workflowId.startsWith(WORKFLOW_ID_PREFIX) && workflowId.length > WORKFLOW_ID_PREFIX.length
-    ? workflowId.slice(WORKFLOW_ID_PREFIX.length)
-    : null;
-}
-
 /**
  * How the workflow treats a Caliza call that failed for good (its local retries are over). The activities
  * put it in the failure's `details[0]`; a failure without it (a bug, not Caliza's answer) counts as
@@ -217,14 +200,9 @@ export type CallFailureKind = 'TRANSIENT' | 'AUTH' | 'REFUSED';
 /** What the workflow reads from a Caliza failure's `details[0]`. */
 export interface CallFailureHint {
   kind: CallFailureKind;
-  /** Caliza's `Retry-After`, clamped to [1 s, {@link MAX_RETRY_AFTER_MS}]; null when it sent none. */
+  /** Caliza's `Retry-After`, clamped to [1 s, 1 h (the client's cap)]; null when it sent none. */
   retryAfterMs: number | null;
 }
-
-/** A `Retry-After` longer than this is honoured by the workflow's own back-off, not by a local retry. */
-export const LOCAL_RETRY_AFTER_LIMIT_MS = 10_000;
-/** No `Retry-After` holds a verification back longer than this. */
-export const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 /**
  * Failure type of the `session` update when its run continued as new before the session existed (a long

@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { LOCAL_RETRY_AFTER_LIMIT_MS, type CallFailureHint, type CallFailureKind } from '../contracts';
+import type { CallFailureHint, CallFailureKind } from '../contracts';
+
+/** A `Retry-After` longer than this is honoured by the workflow's own back-off, not by a local retry. */
+export const LOCAL_RETRY_AFTER_LIMIT_MS = 10_000;
 import {
   CalizaApiError,
   CalizaInvalidIdError,

@@ -1,4 +1,4 @@
-import type { VerificationSession } from '../contracts';
+import type { VerificationSession } from './vocabulary';
 import { pathSegmentProblem } from './beneficiary-id';
 import type { CalizaConfig } from './config';
 import { clip, readErrorBody } from './error-body';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_STATUSES, type SessionStatus, type VerificationSession } from '../contracts';
+import { SESSION_STATUSES, type SessionStatus, type VerificationSession } from './vocabulary';
 import type { Beneficiary, Integrator } from './types';
 
 export type Parsed<T> = { success: true; data: T } | { success: false; problems: string[] };

@@ -1,4 +1,5 @@
-import { MAX_RETRY_AFTER_MS } from '../contracts';
+/** No `Retry-After` holds a call back longer than this. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 /** The shortest wait a `Retry-After` stands for: `0`, or a date the local clock has passed, is not "now". */
 export const MIN_RETRY_AFTER_MS = 1000;

@@ -1,4 +1,4 @@
-import type { BeneficiaryType } from '../contracts';
+import type { BeneficiaryType } from './vocabulary';
 
 /** The authenticated integrator. Only non-sensitive fields are kept: Caliza's `credentials` is dropped. */
 export interface Integrator {

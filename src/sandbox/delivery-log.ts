@@ -1,4 +1,4 @@
-import type { OutcomeOperation } from '../contracts';
+import type { OutcomeOperation } from '../caliza/vocabulary';
 
 export type WebhookFault = 'dropped' | 'duplicated' | 'delayed' | 'reordered';
 

@@ -1,4 +1,4 @@
-import { kindOf } from '../contracts';
+import { kindOf } from '../caliza/vocabulary';
 import type { BeneficiaryRecord, SessionRecord } from './store';
 
 /** The stand-in for the identity provider's hosted flow: one page, two buttons. */

@@ -1,4 +1,4 @@
-import type { BeneficiaryType, SessionStatus } from '../contracts';
+import type { BeneficiaryType, SessionStatus } from '../caliza/vocabulary';
 import type { BusinessInput, PersonInput } from './beneficiary-schema';
 import { createObjectIdGenerator } from './ids';
 import { isoMillis, isoNanos } from './timestamps';

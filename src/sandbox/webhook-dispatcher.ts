@@ -1,4 +1,4 @@
-import type { OutcomeOperation } from '../contracts';
+import type { OutcomeOperation } from '../caliza/vocabulary';
 import { SIGNATURE_HEADER, signWebhookBody } from '../caliza/signature';
 import type { DeliveryLog, DeliveryLogEntry, WebhookFault } from './delivery-log';
 import type { FaultInjector } from './fault-injector';

@@ -10,7 +10,8 @@ import {
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
 } from '../../src/caliza/errors';
-import { LOCAL_RETRY_AFTER_LIMIT_MS, MAX_RETRY_AFTER_MS } from '../../src/contracts';
+import { LOCAL_RETRY_AFTER_LIMIT_MS } from '../../src/activities/caliza-failures';
+import { MAX_RETRY_AFTER_MS } from '../../src/caliza/retry-after';
 
 function apiError(
   status: number,

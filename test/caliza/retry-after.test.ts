@@ -1,5 +1,9 @@
-import { MAX_RETRY_AFTER_MS } from '../../src/contracts';
-import { clampRetryAfter, MIN_RETRY_AFTER_MS, parseRetryAfter } from '../../src/caliza/retry-after';
+import {
+  clampRetryAfter,
+  MIN_RETRY_AFTER_MS,
+  parseRetryAfter,
+  MAX_RETRY_AFTER_MS,
+} from '../../src/caliza/retry-after';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2025-01-15T12:00:00Z');
