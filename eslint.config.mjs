@@ -86,6 +86,24 @@ export default tseslint.config(
     },
   },
   {
+    // What ships is src/ alone: the Caliza double and the local launcher are development tools beside it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/**', 'src/caliza/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/caliza-double', '**/caliza-double/**', '**/dev', '**/dev/**'],
+              message: 'src/ ships to production: it must not import the Caliza double or the dev tools.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The Caliza client is an adapter of Caliza's API: it knows nothing of the workflow built on it.
     files: ['src/caliza/**/*.ts'],
     rules: {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PROJECT_ROOT } from '../src/local/tool-paths';
+import { PROJECT_ROOT } from '../dev/tool-paths';
 import { type BenchOptions, type SectionName, USAGE, parseBenchArgs } from './options';
 import { type BenchReport, REPORT_SCHEMA, checkTargets, machineInfo, toMarkdown } from './report';
 import { fileLogger, installBenchRuntime, timeSkippingEnv, workflowBundle } from './runtime';

@@ -1,7 +1,7 @@
 /** The benchmark report: the machine, the command, every section's figures, the targets; JSON and Markdown. */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { temporalCliPath } from '../src/local/tool-paths';
+import { temporalCliPath } from '../dev/tool-paths';
 import type { BenchOptions, SectionName } from './options';
 import type { EndToEndResult, BatchResult } from './sections/end-to-end';
 import type { HistoryResult, PollingResult } from './sections/history';

@@ -5,7 +5,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { timeSkippingServerPath } from '../src/local/tool-paths';
+import { timeSkippingServerPath } from '../dev/tool-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes';
 import { installRuntime } from '../src/worker';
 

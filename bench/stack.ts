@@ -11,9 +11,9 @@ import { createActivities } from '../src/activities';
 import { CalizaClient } from '../src/caliza';
 import { VerificationClient } from '../src/client';
 import type { VerificationEvent } from '../src/contracts';
-import { freePort } from '../src/local/free-port';
-import { type DevServer, startDevServer } from '../src/local/temporal-dev-server';
-import { type SandboxHandle, type SandboxOptions, startSandbox } from '../src/sandbox';
+import { freePort } from '../dev/free-port';
+import { type DevServer, startDevServer } from '../dev/temporal-dev-server';
+import { type SandboxHandle, type SandboxOptions, startSandbox } from '../caliza-double';
 import {
   type EventDelivery,
   type RunningWebhookReceiver,

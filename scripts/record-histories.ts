@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { VerificationClient } from '../src/client';
-import { bundleVerificationWorkflows } from '../src/local/workflow-bundle';
+import { bundleVerificationWorkflows } from '../dev/workflow-bundle';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   type CallFailureHint,

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { sampleBusiness, sampleIndividual } from '../../src/local/sample-beneficiaries';
+import { sampleBusiness, sampleIndividual } from '../../dev/sample-beneficiaries';
 import { WORKER_TUNING_DEFAULTS } from '../../src/worker';
 import { type BaselineActivities, baselineSignal, type baselineWorkflow } from '../baseline-workflow';
 import { type CpuProfile, startCpuProfile } from '../cpu';

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Result as AutocannonResult } from 'autocannon';
 import type { Logger } from 'pino';
 import { SIGNATURE_HEADER, signWebhookBody } from '../../src/caliza/signature';
-import { sampleIndividual } from '../../src/local/sample-beneficiaries';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
 import { startWebhookReceiver } from '../../src/webhooks';
 import type { LoadClientConfig } from '../load-client';
 import { BENCH_WEBHOOK_SECRET, type TemporalLab, type WorkerTuning, startVerificationStack } from '../stack';

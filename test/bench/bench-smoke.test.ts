@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchReport } from '../../bench/report';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 
 const run = promisify(execFile);
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/local/free-port';
-import { type DevServer, startDevServer } from '../../src/local/temporal-dev-server';
+import { freePort } from '../../dev/free-port';
+import { type DevServer, startDevServer } from '../../dev/temporal-dev-server';
 import { ChaosRig, sleep, waitFor } from '../support/chaos-rig';
 import { killAllWorkers } from '../support/chaos-worker';
 

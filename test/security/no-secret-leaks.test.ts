@@ -7,8 +7,8 @@ import { SIGNATURE_HEADER, signWebhookBody } from '../../src/caliza/signature';
 import { VerificationClient } from '../../src/client/verification-client';
 import { encryptionCodecFromEnv } from '../../src/codec';
 import type { VerificationResult } from '../../src/contracts';
-import { sampleIndividual } from '../../src/local/sample-beneficiaries';
-import { type SandboxHandle, startSandbox } from '../../src/sandbox';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
+import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import {
   type RunningWebhookReceiver,
   startWebhookReceiver,

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { runDemo } from '../../src/demo/demo-run';
-import { SandboxAdmin } from '../../src/demo/sandbox-admin';
-import { freePort } from '../../src/local/free-port';
-import type { RunningStack } from '../../src/local/stack';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { runDemo } from '../../dev/demo/demo-run';
+import { SandboxAdmin } from '../../dev/demo/sandbox-admin';
+import { freePort } from '../../dev/free-port';
+import type { RunningStack } from '../../dev/stack';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { sandboxOf, startTestStack } from './support';
 
 const run = promisify(execFile);
@@ -53,7 +53,7 @@ describe('the demo', () => {
   });
 
   it('says clearly that it needs the sandbox double when none answers', async () => {
-    const failure = (await run(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
+    const failure = (await run(process.execPath, ['--import', 'tsx', 'dev/demo/main.ts'], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, SANDBOX_URL: `http://127.0.0.1:${await freePort()}` },
     }).catch((err: unknown) => err)) as { code: number; stderr: string };

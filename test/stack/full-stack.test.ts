@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CalizaClient } from '../../src/caliza';
-import { decideOnHostedPage } from '../../src/demo/hosted-page';
-import { SandboxAdmin } from '../../src/demo/sandbox-admin';
-import { freePort } from '../../src/local/free-port';
-import { sampleBusiness, sampleIndividual } from '../../src/local/sample-beneficiaries';
-import type { RunningStack } from '../../src/local/stack';
-import { type SandboxHandle, startSandbox } from '../../src/sandbox';
+import { decideOnHostedPage } from '../../dev/demo/hosted-page';
+import { SandboxAdmin } from '../../dev/demo/sandbox-admin';
+import { freePort } from '../../dev/free-port';
+import { sampleBusiness, sampleIndividual } from '../../dev/sample-beneficiaries';
+import type { RunningStack } from '../../dev/stack';
+import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import {
   SEARCH_ATTRIBUTE_KEYS,
   verificationKindKey,

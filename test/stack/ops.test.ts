@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decideOnHostedPage } from '../../src/demo/hosted-page';
-import { SandboxAdmin } from '../../src/demo/sandbox-admin';
-import { sampleIndividual } from '../../src/local/sample-beneficiaries';
-import type { RunningStack } from '../../src/local/stack';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { decideOnHostedPage } from '../../dev/demo/hosted-page';
+import { SandboxAdmin } from '../../dev/demo/sandbox-admin';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
+import type { RunningStack } from '../../dev/stack';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { OpsUsageError, parseOpsArgs } from '../../src/ops/ops-args';
 import { errorLine } from '../../src/ops/error-line';
 import { type OpsResult, runOpsCommand } from '../../src/ops/ops-commands';

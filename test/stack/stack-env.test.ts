@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CalizaConfigError } from '../../src/caliza';
-import { formatRecord } from '../../src/local/console-log';
-import { DEFAULT_DEV_DB_FILE, StackConfigError, stackOptionsFromEnv } from '../../src/local/stack-env';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { formatRecord } from '../../dev/console-log';
+import { DEFAULT_DEV_DB_FILE, StackConfigError, stackOptionsFromEnv } from '../../dev/stack-env';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { WebhookConfigError } from '../../src/webhooks';
 
 const caliza = {

@@ -2,14 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SandboxAdmin } from '../../src/demo/sandbox-admin';
-import { freePort } from '../../src/local/free-port';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { SandboxAdmin } from '../../dev/demo/sandbox-admin';
+import { freePort } from '../../dev/free-port';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { uniqueTaskQueue } from '../support/temporal';
-import { isAlive } from '../../src/local/dev-server-pid-file';
+import { isAlive } from '../../dev/dev-server-pid-file';
 
 /** `npm start` as a user runs it: its own process, its output, Ctrl-C. */
-describe('npm start (src/local/start.ts)', () => {
+describe('npm start (dev/start.ts)', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let ports: { temporal: number; ui: number; sandbox: number; webhooks: number };
@@ -58,7 +58,7 @@ describe('npm start (src/local/start.ts)', () => {
     ready: Promise<void>;
     exited: Promise<number | null>;
   } {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { CalizaConfig } from '../../src/caliza';
-import { type RunningStack, type StackOptions, startStack } from '../../src/local/stack';
-import type { SandboxHandle } from '../../src/sandbox';
+import { type RunningStack, type StackOptions, startStack } from '../../dev/stack';
+import type { SandboxHandle } from '../../caliza-double';
 import { installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });

@@ -1,4 +1,4 @@
-import { WebhookSecretSource } from '../../src/local/webhook-secret-source';
+import { WebhookSecretSource } from '../../src/webhooks/webhook-secret-source';
 import { createLogger } from '../../src/logger';
 
 describe('the webhook secret read from Caliza', () => {

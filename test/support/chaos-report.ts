@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 
 export const CHAOS_REPORT_PATH = path.join(PROJECT_ROOT, 'test-results', 'chaos-report.json');
 

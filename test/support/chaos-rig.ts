@@ -4,15 +4,15 @@ import { Registry } from 'prom-client';
 import { CalizaClient } from '../../src/caliza';
 import { type StartVerificationOptions, VerificationClient } from '../../src/client/verification-client';
 import type { Outcome, PollingOptions, VerificationResult } from '../../src/contracts';
-import { sampleBusiness, sampleIndividual } from '../../src/local/sample-beneficiaries';
+import { sampleBusiness, sampleIndividual } from '../../dev/sample-beneficiaries';
 import {
   type FaultConfigPatch,
   type SandboxHandle,
   type SandboxOptions,
   startSandbox,
-} from '../../src/sandbox';
-import type { FaultCounts } from '../../src/sandbox/fault-injector';
-import type { WebhookCounters } from '../../src/sandbox/stats';
+} from '../../caliza-double';
+import type { FaultCounts } from '../../caliza-double/fault-injector';
+import type { WebhookCounters } from '../../caliza-double/stats';
 import {
   type RunningWebhookReceiver,
   startWebhookReceiver,

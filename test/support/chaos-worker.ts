@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { workflowBundle } from './temporal';
 
 /** Caliza settings a worker process reads from its environment. */

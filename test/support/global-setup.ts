@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type DevServer, startDevServer } from '../../src/local/temporal-dev-server';
-import { bundleVerificationWorkflows } from '../../src/local/workflow-bundle';
-import { PROJECT_ROOT, temporalCliPath, timeSkippingServerPath } from '../../src/local/tool-paths';
+import { type DevServer, startDevServer } from '../../dev/temporal-dev-server';
+import { bundleVerificationWorkflows } from '../../dev/workflow-bundle';
+import { PROJECT_ROOT, temporalCliPath, timeSkippingServerPath } from '../../dev/tool-paths';
 
 declare global {
   var __DEV_SERVER__: DevServer | undefined;

@@ -6,7 +6,7 @@ import { VerificationClient } from '../../src/client';
 import type { VerificationActivities } from '../../src/contracts';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
-import { timeSkippingServerPath } from '../../src/local/tool-paths';
+import { timeSkippingServerPath } from '../../dev/tool-paths';
 
 let runtimeInstalled = false;
 /** Quiet SDK logs in tests; each Jest file has its own module registry, so once per file. */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const INSTALL_SCRIPT = path.join(PROJECT_ROOT, 'scripts', 'install-chromium.sh');

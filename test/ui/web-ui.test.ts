@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { encryptionCodecFromEnv } from '../../src/codec';
-import { decideOnHostedPage } from '../../src/demo/hosted-page';
-import { sampleBusiness, sampleIndividual } from '../../src/local/sample-beneficiaries';
-import type { RunningStack } from '../../src/local/stack';
-import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { decideOnHostedPage } from '../../dev/demo/hosted-page';
+import { sampleBusiness, sampleIndividual } from '../../dev/sample-beneficiaries';
+import type { RunningStack } from '../../dev/stack';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { eventually, startTestStack } from '../stack/support';
 import { launchChromium } from './chromium';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../src/local/free-port';
+import { freePort } from '../../dev/free-port';
 import { uniqueTaskQueue } from '../support/temporal';
 import { envelopeBody, postSigned, send } from './support';
 

@@ -3,14 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { VerificationClient } from '../../src/client/verification-client';
-import type { DeliveryLogEntry } from '../../src/sandbox/delivery-log';
+import type { DeliveryLogEntry } from '../../caliza-double/delivery-log';
 import {
   type RunningWebhookReceiver,
   startWebhookReceiver,
   temporalEventDelivery,
   temporalReadiness,
 } from '../../src/webhooks';
-import { startHarness, type Harness } from '../sandbox/support';
+import { startHarness, type Harness } from '../caliza-double/support';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 import { envelopeBody, eventually, postSigned, sample, send } from './support';

@@ -5,8 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { VerificationClient } from '../../src/client/verification-client';
-import { freePort } from '../../src/local/free-port';
-import { type DevServer, startDevServer } from '../../src/local/temporal-dev-server';
+import { freePort } from '../../dev/free-port';
+import { type DevServer, startDevServer } from '../../dev/temporal-dev-server';
 import {
   type RunningWebhookReceiver,
   startWebhookReceiver,
