@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   Client,
   WorkflowExecutionAlreadyStartedError,
@@ -9,6 +12,8 @@ import { ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } 
 import type { Worker } from '@temporalio/worker';
 import { VerificationClient } from '../../src/client/verification-client';
 import { SESSION_UPDATE_RETRY_TYPE, WORKFLOW_TYPE, workflowIdFor } from '../../src/contracts';
+import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { parseStarterArgs } from '../../src/starter';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 
@@ -22,6 +27,8 @@ const newId = (label: string) => {
 };
 /** Polls soon, so that a failed call is tried again within seconds. */
 const FAST_POLLING = { initialIntervalMs: 500, multiplier: 2, maxIntervalMs: 2_000 };
+
+const run = promisify(execFile);
 
 /** Settles like `promise`, or rejects after `ms`: a call that blocks fails the test instead of hanging it. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -258,6 +265,45 @@ describe('VerificationClient (dev server)', () => {
         verificationUrl: null,
         result: { outcome: 'FAILED' },
       });
+    });
+  });
+
+  describe('npm run starter --timeout', () => {
+    it('reads --timeout in seconds, 60 s by default, and refuses anything but a positive number', () => {
+      expect(parseStarterArgs(['b-1']).timeoutMs).toBe(60_000);
+      expect(parseStarterArgs(['b-1', '--timeout', '2.5']).timeoutMs).toBe(2_500);
+      for (const bad of ['0', '-1', 'soon', '1e3', '90000']) {
+        expect(() => parseStarterArgs(['b-1', `--timeout=${bad}`])).toThrow(/--timeout must be/);
+      }
+    });
+
+    it('prints NOT_CREATED when the session is not there in time, and says so on stderr', async () => {
+      const id = newId('starter');
+      calizaDown.add(id);
+      const began = Date.now();
+      const { stdout, stderr } = await run(
+        process.execPath,
+        [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/starter.ts', id, '--timeout', '2'],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+            TEMPORAL_TASK_QUEUE: taskQueue,
+          },
+        },
+      );
+      const printed = JSON.parse(stdout) as Record<string, unknown>;
+      expect(printed).toEqual({
+        workflowId: workflowIdFor(id),
+        runId: (await verification.handle(id).describe()).runId,
+        verificationUrl: null,
+        status: 'NOT_CREATED',
+      });
+      expect(stderr).toMatch(/^NOT_CREATED: no verification session within 2 s/);
+      // Two seconds of waiting, plus the time tsx takes to start.
+      expect(Date.now() - began).toBeLessThan(15_000);
+      calizaDown.delete(id);
     });
   });
 });
