@@ -30,7 +30,7 @@ import {
   verificationEventSignal,
   workflowIdFor,
 } from '../contracts';
-import { beneficiaryIdKey } from '../search-attributes';
+import { beneficiaryIdKey, verificationOutcomeKey } from '../search-attributes';
 import type { verifyBeneficiary } from '../workflows';
 
 export interface StartVerificationOptions {
@@ -72,8 +72,15 @@ const RUN_LOOKUP_RESERVE_MS = 1_000;
 const SESSION_RETRY_PAUSE_MS = 200;
 const TIMED_OUT = Symbol('timed out');
 
-/** ACCEPTED: Temporal durably holds the signal (running verification, or a new recording run). */
-export type DeliveryResult = 'ACCEPTED' | 'ALREADY_ENDED';
+/**
+ * ACCEPTED: Temporal durably holds the signal (running verification, or a new recording run).
+ * RECORDED_AFTER_END: an approval after a verification that ended otherwise; a recording run holds it.
+ * ALREADY_ENDED: a late event, left alone.
+ */
+export type DeliveryResult = 'ACCEPTED' | 'RECORDED_AFTER_END' | 'ALREADY_ENDED';
+
+/** Memo key holding each run's mode (`VERIFY` or `RECORD_OUTCOME`). */
+export const RUN_MODE_MEMO_KEY = 'mode';
 
 export class VerificationClient {
   readonly taskQueue: string;
@@ -247,10 +254,38 @@ export class VerificationClient {
 
   /**
    * Delivers a webhook event. A running verification gets it as a signal; with no verification at all, a
-   * run is started that records the outcome (after reading the session) without creating a session; a
-   * verification that already ended is left alone, so a late event never starts a new one.
+   * run is started that records the outcome (after reading the session) without creating a session.
+   *
+   * A verification that already ended is left alone (`ALREADY_ENDED`), so a late event never starts a new
+   * verification, with one exception: a `BENEFICIARY_APPROVED` after a VERIFY run that did not end APPROVED
+   * (expired, failed, cancelled, terminated, timed out) starts a RECORD_OUTCOME run, which confirms the
+   * approval by a read of the session (`RECORDED_AFTER_END`). A RECORD_OUTCOME run is never followed by
+   * another, so a replayed body can start at most one.
    */
   async deliverEvent(event: VerificationEvent): Promise<DeliveryResult> {
+    // Any earlier run, whatever its end, means this event is late.
+    if (await this.signalOrRecord(event, WorkflowIdReusePolicy.REJECT_DUPLICATE)) return 'ACCEPTED';
+    const last = await this.handle(event.beneficiaryId).describe();
+    if (last.status.name === 'RUNNING') {
+      // Started since: deliver to it like to any running verification.
+      return (await this.signalOrRecord(event, WorkflowIdReusePolicy.REJECT_DUPLICATE))
+        ? 'ACCEPTED'
+        : 'ALREADY_ENDED';
+    }
+    const lastMode = last.memo?.[RUN_MODE_MEMO_KEY] === 'RECORD_OUTCOME' ? 'RECORD_OUTCOME' : 'VERIFY';
+    const approvedAlready = last.typedSearchAttributes.get(verificationOutcomeKey) === 'APPROVED';
+    if (event.operation !== 'BENEFICIARY_APPROVED' || lastMode !== 'VERIFY' || approvedAlready) {
+      return 'ALREADY_ENDED';
+    }
+    await this.signalOrRecord(event, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+    return 'RECORDED_AFTER_END';
+  }
+
+  /** Signals the running run, or starts a RECORD_OUTCOME run with the event; false when the policy refused. */
+  private async signalOrRecord(
+    event: VerificationEvent,
+    workflowIdReusePolicy: WorkflowIdReusePolicy,
+  ): Promise<boolean> {
     const input: VerifyBeneficiaryInput = { beneficiaryId: event.beneficiaryId, mode: 'RECORD_OUTCOME' };
     try {
       await this.client.workflow.signalWithStart<typeof verifyBeneficiary, [VerificationEvent]>(
@@ -258,15 +293,14 @@ export class VerificationClient {
         {
           ...this.startOptions(event.beneficiaryId, input),
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          // Any earlier run, whatever its end, means this event is late.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdReusePolicy,
           signal: verificationEventSignal,
           signalArgs: [event],
         },
       );
-      return 'ACCEPTED';
+      return true;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'ALREADY_ENDED';
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
       throw err;
     }
   }
@@ -302,6 +336,8 @@ export class VerificationClient {
       taskQueue: this.taskQueue,
       args: [input] as [VerifyBeneficiaryInput],
       typedSearchAttributes: [{ key: beneficiaryIdKey, value: beneficiaryId }],
+      // Carried over by continue-as-new, so the mode of a chain's last run is known from describe().
+      memo: { [RUN_MODE_MEMO_KEY]: input.mode ?? 'VERIFY' },
       staticSummary:
         input.mode === 'RECORD_OUTCOME'
           ? `Record the verification outcome of beneficiary ${beneficiaryId}`
@@ -317,7 +353,7 @@ function staticDetailsOf(input: VerifyBeneficiaryInput): string {
   const lines =
     input.mode === 'RECORD_OUTCOME'
       ? [
-          'Started by a Caliza webhook for a beneficiary with no running verification.',
+          'Started by a Caliza webhook while no verification was running.',
           'Reads the existing session to confirm the event; never creates a session.',
         ]
       : ['Creates (or reuses) the Caliza verification session, then waits for its outcome webhook.'];

@@ -14,6 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../caliza/signature';
+import type { DeliveryResult } from '../client/verification-client';
 import type { VerificationEvent } from '../contracts';
 import { createLogger, type Logger } from '../logger';
 import {
@@ -57,6 +58,11 @@ export interface WebhookAppOptions {
 }
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = DEFAULT_TEMPORAL_TIMEOUT_MS + 500;
+const DELIVERY_RESULT_LABELS = {
+  ACCEPTED: 'accepted',
+  RECORDED_AFTER_END: 'recorded_after_end',
+  ALREADY_ENDED: 'already_ended',
+} as const satisfies Record<DeliveryResult, DeliveryResultLabel>;
 const DEFAULT_DUPLICATE_WINDOW = 10_000;
 /** A whole request (headers and body) must arrive within this; Caliza gives up after 5 s anyway. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -222,11 +228,16 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
     const elapsed = () => (performance.now() - started) / 1000;
     try {
       const delivered = await withinTimeout(delivery.deliverEvent(event), deliveryTimeoutMs);
-      const result = delivered === 'ACCEPTED' ? 'accepted' : 'already_ended';
+      const result = DELIVERY_RESULT_LABELS[delivered];
       metrics.signalDuration(result, elapsed());
       metrics.delivery(result);
-      if (recent.seen(`${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`)) {
-        metrics.duplicate();
+      const duplicate = recent.seen(`${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`);
+      if (duplicate) metrics.duplicate();
+      if (delivered === 'ALREADY_ENDED') {
+        // Acknowledged but recorded nowhere: worth an operator's look when it keeps happening.
+        metrics.alreadyEndedEvent(event.operation);
+        request.log.warn({ ...context, result, duplicate }, 'webhook for a verification that already ended');
+      } else if (duplicate) {
         request.log.info({ ...context, result, duplicate: true }, 'duplicate webhook delivered again');
       } else {
         request.log.info(

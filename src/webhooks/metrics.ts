@@ -1,7 +1,9 @@
 import { Counter, Histogram, Registry } from 'prom-client';
+import { OUTCOME_OPERATIONS, type OutcomeOperation } from '../contracts';
 
 export const DELIVERY_RESULTS = [
   'accepted',
+  'recorded_after_end',
   'already_ended',
   'ignored',
   'bad_signature',
@@ -20,6 +22,7 @@ export class WebhookMetrics {
   private readonly deliveries: Counter<'result'>;
   private readonly signatureFailures: Counter<'reason'>;
   private readonly duplicates: Counter;
+  private readonly alreadyEnded: Counter<'operation'>;
   private readonly signalSeconds: Histogram<'result'>;
 
   constructor(registry: Registry = new Registry()) {
@@ -42,6 +45,12 @@ export class WebhookMetrics {
       help: 'Outcome deliveries already delivered recently (same beneficiary, operation and event time)',
       registers,
     });
+    this.alreadyEnded = new Counter({
+      name: 'caliza_webhook_already_ended_total',
+      help: 'Outcome events for a verification that had already ended, left alone, by operation',
+      labelNames: ['operation'],
+      registers,
+    });
     this.signalSeconds = new Histogram({
       name: 'caliza_webhook_signal_duration_seconds',
       help: 'Time for Temporal to durably accept an outcome signal (or fail to), by result',
@@ -52,6 +61,7 @@ export class WebhookMetrics {
     // Every result shows from the first scrape, at zero, so rates and alerts need no special case.
     for (const result of DELIVERY_RESULTS) this.deliveries.inc({ result }, 0);
     for (const reason of ['missing', 'invalid'] as const) this.signatureFailures.inc({ reason }, 0);
+    for (const operation of OUTCOME_OPERATIONS) this.alreadyEnded.inc({ operation }, 0);
   }
 
   delivery(result: DeliveryResultLabel): void {
@@ -66,7 +76,14 @@ export class WebhookMetrics {
     this.duplicates.inc();
   }
 
-  signalDuration(result: 'accepted' | 'already_ended' | 'unavailable' | 'error', seconds: number): void {
+  alreadyEndedEvent(operation: OutcomeOperation): void {
+    this.alreadyEnded.inc({ operation });
+  }
+
+  signalDuration(
+    result: 'accepted' | 'recorded_after_end' | 'already_ended' | 'unavailable' | 'error',
+    seconds: number,
+  ): void {
     this.signalSeconds.observe({ result }, seconds);
   }
 }

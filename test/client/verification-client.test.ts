@@ -10,9 +10,15 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import { VerificationClient } from '../../src/client/verification-client';
-import { SESSION_UPDATE_RETRY_TYPE, WORKFLOW_TYPE, workflowIdFor } from '../../src/contracts';
+import { RUN_MODE_MEMO_KEY, VerificationClient } from '../../src/client/verification-client';
+import {
+  SESSION_UPDATE_RETRY_TYPE,
+  type VerificationEvent,
+  WORKFLOW_TYPE,
+  workflowIdFor,
+} from '../../src/contracts';
 import { PROJECT_ROOT } from '../../src/local/tool-paths';
+import { verificationOutcomeKey } from '../../src/search-attributes';
 import { parseStarterArgs } from '../../src/starter';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
@@ -27,6 +33,21 @@ const newId = (label: string) => {
 };
 /** Polls soon, so that a failed call is tried again within seconds. */
 const FAST_POLLING = { initialIntervalMs: 500, multiplier: 2, maxIntervalMs: 2_000 };
+
+const approved = (beneficiaryId: string, createdAt = '2026-01-01T00:05:00.000001'): VerificationEvent => ({
+  operation: 'BENEFICIARY_APPROVED',
+  beneficiaryId,
+  createdAt,
+  success: true,
+  message: null,
+});
+const failed = (beneficiaryId: string): VerificationEvent => ({
+  operation: 'BENEFICIARY_FAILED',
+  beneficiaryId,
+  createdAt: '2026-01-01T00:06:00.000001',
+  success: false,
+  message: 'Document expired',
+});
 
 const run = promisify(execFile);
 
@@ -265,6 +286,59 @@ describe('VerificationClient (dev server)', () => {
         verificationUrl: null,
         result: { outcome: 'FAILED' },
       });
+    });
+  });
+
+  describe('deliverEvent() after the verification ended', () => {
+    const runsOf = async (id: string) => {
+      const description = await verification.handle(id).describe();
+      return { runId: description.runId, mode: description.memo?.[RUN_MODE_MEMO_KEY] };
+    };
+
+    it('records an approval that comes after the verification expired, once, reading the session', async () => {
+      const id = newId('expired');
+      await verification.start(id, { deadlineMs: 1_500 });
+      expect(await verification.result(id)).toMatchObject({ outcome: 'FAILED', reason: 'EXPIRED' });
+      const expired = await verification.handle(id).describe();
+      expect(expired.typedSearchAttributes.get(verificationOutcomeKey)).toBe('EXPIRED');
+      expect(expired.memo?.[RUN_MODE_MEMO_KEY]).toBe('VERIFY');
+
+      // A failure after the end changes nothing.
+      expect(await verification.deliverEvent(failed(id))).toBe('ALREADY_ENDED');
+      expect((await runsOf(id)).runId).toBe(expired.runId);
+
+      caliza.script(id, 'SUCCEEDED');
+      expect(await verification.deliverEvent(approved(id))).toBe('RECORDED_AFTER_END');
+      const recording = await runsOf(id);
+      expect(recording.runId).not.toBe(expired.runId);
+      expect(recording.mode).toBe('RECORD_OUTCOME');
+      expect(await verification.result(id)).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
+      expect(caliza.count('create', id)).toBe(1);
+
+      // A recording run is never followed by another, whatever is replayed.
+      expect(await verification.deliverEvent(approved(id, 'replayed'))).toBe('ALREADY_ENDED');
+      expect((await runsOf(id)).runId).toBe(recording.runId);
+    });
+
+    it('records an approval that comes after the verification was terminated', async () => {
+      const id = newId('terminated');
+      await verification.start(id);
+      await verification.handle(id).terminate('operator');
+      caliza.script(id, 'SUCCEEDED');
+      expect(await verification.deliverEvent(approved(id))).toBe('RECORDED_AFTER_END');
+      expect(await verification.result(id)).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
+      expect((await runsOf(id)).mode).toBe('RECORD_OUTCOME');
+    });
+
+    it('leaves an APPROVED verification alone', async () => {
+      const id = newId('approved');
+      caliza.script(id, 'SUCCEEDED');
+      await verification.start(id);
+      expect(await verification.deliverEvent(approved(id))).toBe('ACCEPTED');
+      expect(await verification.result(id)).toMatchObject({ outcome: 'APPROVED' });
+      const { runId } = await runsOf(id);
+      expect(await verification.deliverEvent(approved(id, 'again'))).toBe('ALREADY_ENDED');
+      expect((await runsOf(id)).runId).toBe(runId);
     });
   });
 

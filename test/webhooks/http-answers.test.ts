@@ -286,8 +286,31 @@ describe('webhook receiver answers', () => {
   describe('delivery to Temporal', () => {
     it('answers already_ended for a verification that already ended', async () => {
       delivery.answer = async () => 'ALREADY_ENDED';
-      const answer = await postSigned(receiver.url, envelopeBody({ createdAt: 'late' }), SECRET);
+      const endedAfter = async (operation: string) =>
+        sample(await metricsText(), `caliza_webhook_already_ended_total{operation="${operation}"}`);
+      const before = await endedAfter('BENEFICIARY_FAILED');
+      const answer = await postSigned(
+        receiver.url,
+        envelopeBody({ operation: 'BENEFICIARY_FAILED', beneficiaryId: 'b-late', createdAt: 'late' }),
+        SECRET,
+      );
       expect(answer).toMatchObject({ status: 200, json: { status: 'already_ended' } });
+      // Acknowledged and recorded nowhere: counted by operation, and logged at warn.
+      expect(await endedAfter('BENEFICIARY_FAILED')).toBe(before + 1);
+      expect(await endedAfter('BENEFICIARY_APPROVED')).toBe(0);
+      const logged = logs
+        .lines()
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.beneficiaryId === 'b-late');
+      expect(logged).toMatchObject({ level: 40, result: 'already_ended', operation: 'BENEFICIARY_FAILED' });
+    });
+
+    it('answers recorded_after_end when an approval after the end started a recording run', async () => {
+      delivery.answer = async () => 'RECORDED_AFTER_END';
+      const before = await deliveries('recorded_after_end');
+      const answer = await postSigned(receiver.url, envelopeBody({ createdAt: 'after-the-end' }), SECRET);
+      expect(answer).toMatchObject({ status: 200, json: { status: 'recorded_after_end' } });
+      expect(await deliveries('recorded_after_end')).toBe(before + 1);
     });
 
     it('answers 503 with Retry-After when Temporal is unreachable', async () => {
