@@ -51,7 +51,10 @@ export interface WebhookAppOptions {
   deliveryTimeoutMs?: number;
   readinessTimeoutMs?: number;
   retryAfterSeconds?: number;
-  /** How many recent outcome deliveries are remembered to count duplicates; default 10,000. */
+  /**
+   * How many recent accepted outcome deliveries are remembered, so that a duplicate is answered without
+   * signalling again; default 10,000.
+   */
   duplicateWindow?: number;
   /** Registry for the metrics; a new one when absent. */
   registry?: Registry;
@@ -86,6 +89,8 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
   const retryAfter = String(options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
   const metrics = new WebhookMetrics(options.registry);
   const recent = new RecentDeliveries(options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW);
+  /** Deliveries to Temporal still in flight, by key: a copy that arrives meanwhile waits for the first. */
+  const inFlight = new Map<string, Promise<DeliveryResult>>();
 
   const app = Fastify({
     loggerInstance: logger,
@@ -222,23 +227,49 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
     return deliver(request, reply, event);
   });
 
+  /**
+   * Hands the event to Temporal, once: a copy of an event Temporal already accepted is answered without a
+   * signal (null), and a copy that arrives while the first is in flight shares its answer.
+   */
+  const deliverOnce = async (event: VerificationEvent): Promise<DeliveryResult | null> => {
+    const key = `${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`;
+    if (recent.has(key)) return null;
+    const pending = inFlight.get(key);
+    if (pending) {
+      const delivered = await pending;
+      return delivered === 'ALREADY_ENDED' ? delivered : null;
+    }
+    const delivering = withinTimeout(delivery.deliverEvent(event), deliveryTimeoutMs);
+    inFlight.set(key, delivering);
+    try {
+      const delivered = await delivering;
+      // Only an accepted event is remembered: after a failure, the next copy is delivered again.
+      if (delivered !== 'ALREADY_ENDED') recent.seen(key);
+      return delivered;
+    } finally {
+      inFlight.delete(key);
+    }
+  };
+
   const deliver = async (request: FastifyRequest, reply: Reply, event: VerificationEvent): Promise<Reply> => {
     const context = { operation: event.operation, beneficiaryId: event.beneficiaryId };
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     try {
-      const delivered = await withinTimeout(delivery.deliverEvent(event), deliveryTimeoutMs);
+      const delivered = await deliverOnce(event);
+      if (delivered === null) {
+        metrics.delivery('duplicate');
+        metrics.duplicate();
+        request.log.info({ ...context, result: 'duplicate' }, 'duplicate webhook, already accepted');
+        return reply.code(200).send({ status: 'duplicate' });
+      }
       const result = DELIVERY_RESULT_LABELS[delivered];
       metrics.signalDuration(result, elapsed());
       metrics.delivery(result);
-      const duplicate = recent.seen(`${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`);
-      if (duplicate) metrics.duplicate();
       if (delivered === 'ALREADY_ENDED') {
         // Acknowledged but recorded nowhere: worth an operator's look when it keeps happening.
         metrics.alreadyEndedEvent(event.operation);
-        request.log.warn({ ...context, result, duplicate }, 'webhook for a verification that already ended');
-      } else if (duplicate) {
-        request.log.info({ ...context, result, duplicate: true }, 'duplicate webhook delivered again');
+        request.log.warn({ ...context, result }, 'webhook for a verification that already ended');
       } else {
         request.log.info(
           { ...context, result, durationMs: Math.round(elapsed() * 1000) },

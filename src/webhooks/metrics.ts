@@ -5,6 +5,7 @@ export const DELIVERY_RESULTS = [
   'accepted',
   'recorded_after_end',
   'already_ended',
+  'duplicate',
   'ignored',
   'bad_signature',
   'bad_request',
@@ -42,7 +43,7 @@ export class WebhookMetrics {
     });
     this.duplicates = new Counter({
       name: 'caliza_webhook_duplicate_deliveries_total',
-      help: 'Outcome deliveries already delivered recently (same beneficiary, operation and event time)',
+      help: 'Outcome deliveries answered without signalling, as Temporal already accepted the same event (same beneficiary, operation and event time)',
       registers,
     });
     this.alreadyEnded = new Counter({

@@ -342,14 +342,67 @@ describe('webhook receiver answers', () => {
       expect(answer.headers['retry-after']).toBeUndefined();
     });
 
-    it('delivers a duplicate again, and counts it', async () => {
+    it('answers a duplicate of an accepted delivery without delivering it again, and counts it', async () => {
       const duplicates = async () => sample(await metricsText(), 'caliza_webhook_duplicate_deliveries_total');
       const before = await duplicates();
+      const answeredDuplicate = await deliveries('duplicate');
       const body = envelopeBody({ createdAt: 'duplicate-me' });
-      expect((await postSigned(receiver.url, body, SECRET)).status).toBe(200);
-      expect((await postSigned(receiver.url, body, SECRET)).status).toBe(200);
-      expect(delivery.events).toHaveLength(2);
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'accepted' },
+      });
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'duplicate' },
+      });
+      expect(delivery.events).toHaveLength(1);
       expect(await duplicates()).toBe(before + 1);
+      expect(await deliveries('duplicate')).toBe(answeredDuplicate + 1);
+    });
+
+    it('delivers copies that arrive together once, answering each only once Temporal accepted it', async () => {
+      let release: () => void = () => undefined;
+      const accepted = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      delivery.answer = async () => {
+        await accepted;
+        return 'ACCEPTED';
+      };
+      const body = envelopeBody({ createdAt: 'together' });
+      let answeredEarly = 0;
+      const answers = Array.from({ length: 20 }, () =>
+        postSigned(receiver.url, body, SECRET).finally(() => {
+          answeredEarly += 1;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answeredEarly).toBe(0);
+      release();
+      const answered = await Promise.all(answers);
+      expect(answered.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      const kinds = answered.map((answer) => (answer.json as { status: string }).status).sort();
+      expect(kinds).toEqual(['accepted', ...Array<string>(19).fill('duplicate')]);
+      expect(delivery.events).toHaveLength(1);
+    });
+
+    it('delivers again after a failed delivery: only an accepted event is remembered', async () => {
+      delivery.answer = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw unavailableError();
+      };
+      const body = envelopeBody({ createdAt: 'failed-first' });
+      const failed = await Promise.all(
+        Array.from({ length: 5 }, () => postSigned(receiver.url, body, SECRET)),
+      );
+      expect(failed.map((answer) => answer.status)).toEqual([503, 503, 503, 503, 503]);
+      expect(delivery.events).toHaveLength(1);
+      delivery.answer = async () => 'ACCEPTED';
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'accepted' },
+      });
+      expect(delivery.events).toHaveLength(2);
     });
   });
 
