@@ -24,7 +24,7 @@ import {
   DEFAULT_WEBHOOK_PATH,
   webhookPathProblem,
 } from './config';
-import { parseEnvelope, toVerificationEvent } from './envelope';
+import { ignoredOperation, parseEnvelope, toVerificationEvent } from './envelope';
 import { type DeliveryResultLabel, WebhookMetrics } from './metrics';
 import { RecentDeliveries } from './recent-deliveries';
 import { isTemporalUnavailable, withinTimeout } from './temporal-availability';
@@ -199,29 +199,23 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       return refuse(request, reply, 401, 'bad_signature', 'invalid signature', { reason: 'invalid' });
     }
 
-    // Step 6: JSON, then the envelope.
+    // Step 6: JSON, then the operation, then (for the two outcomes only) the envelope.
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
       return refuse(request, reply, 400, 'bad_request', 'body is not JSON');
     }
+    const ignored = ignoredOperation(json);
+    if (ignored !== null) return ignore(request, reply, ignored);
     const parsed = parseEnvelope(json);
     if (!parsed.ok) {
       return refuse(request, reply, 400, 'bad_request', `invalid envelope: ${parsed.fields.join(', ')}`, {
         fields: parsed.fields,
       });
     }
-    const { envelope } = parsed;
-    const event = toVerificationEvent(envelope);
-    if (event === null) {
-      metrics.delivery('ignored');
-      request.log.debug(
-        { result: 'ignored', operation: envelope.operation, beneficiaryId: envelope.beneficiaryId },
-        'webhook ignored',
-      );
-      return reply.code(200).send({ status: 'ignored' });
-    }
+    const event = toVerificationEvent(parsed.envelope);
+    if (event === null) return ignore(request, reply, parsed.envelope.operation);
 
     // Step 7: hand it to Temporal, and answer 200 only once Temporal durably holds it.
     return deliver(request, reply, event);
@@ -231,6 +225,13 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
    * Hands the event to Temporal, once: a copy of an event Temporal already accepted is answered without a
    * signal (null), and a copy that arrives while the first is in flight shares its answer.
    */
+  const ignore = (request: FastifyRequest, reply: Reply, operation: string): Reply => {
+    metrics.delivery('ignored');
+    // Signed, so Caliza's own text; still cut short, as nothing else bounds its length.
+    request.log.debug({ result: 'ignored', operation: operation.slice(0, 128) }, 'webhook ignored');
+    return reply.code(200).send({ status: 'ignored' });
+  };
+
   const deliverOnce = async (event: VerificationEvent): Promise<DeliveryResult | null> => {
     const key = `${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`;
     if (recent.has(key)) return null;

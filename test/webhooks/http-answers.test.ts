@@ -211,6 +211,19 @@ describe('webhook receiver answers', () => {
       expect(await deliveries('ignored')).toBe(before + 1);
     });
 
+    it.each<[string, Record<string, unknown>]>([
+      ['only an operation', { operation: 'INTEGRATOR_WEBHOOK_TEST' }],
+      ['no beneficiaryId and no createdAt', { operation: 'TRANSACTION_COMPLETED', data: { id: 't-1' } }],
+      ['fields of the wrong type', { operation: 'PAYMENT_IN_COMPLETED', beneficiaryId: 7, createdAt: null }],
+      ['an operation longer than any envelope field', { operation: 'X'.repeat(500) }],
+    ])('answers 200 ignored to a signed event of another operation with %s', async (_name, fields) => {
+      const before = await deliveries('ignored');
+      const answer = await postSigned(receiver.url, Buffer.from(JSON.stringify(fields)), SECRET);
+      expect(answer).toMatchObject({ status: 200, json: { status: 'ignored' } });
+      expect(delivery.events).toHaveLength(0);
+      expect(await deliveries('ignored')).toBe(before + 1);
+    });
+
     it('answers 413 to a body over the limit, from its Content-Length, without reading it', async () => {
       const declared = await send(receiver.url, {
         headers: { 'content-type': 'application/json', 'content-length': String(BODY_LIMIT + 1) },
