@@ -67,6 +67,9 @@ const DELIVERY_RESULT_LABELS = {
   ALREADY_ENDED: 'already_ended',
 } as const satisfies Record<DeliveryResult, DeliveryResultLabel>;
 const DEFAULT_DUPLICATE_WINDOW = 10_000;
+/** The one body parser: every webhook body is read as raw bytes under this type. */
+const RAW_BODY_TYPE = 'application/octet-stream';
+const CONTENT_ENCODING_ERROR = 'content encoding must be identity';
 /** A whole request (headers and body) must arrive within this; Caliza gives up after 5 s anyway. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -142,17 +145,20 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       refuse(request, reply, 413, 'too_large', 'body too large');
       return;
     }
-    if (!isJsonContentType(request.headers['content-type']) || !isIdentityEncoding(request.headers)) {
-      refuse(request, reply, 415, 'bad_request', 'content type must be application/json');
+    if (!isIdentityEncoding(request.headers)) {
+      refuse(request, reply, 415, 'bad_request', CONTENT_ENCODING_ERROR);
       return;
     }
+    // Caliza's media type is not documented, and the signature covers the bytes whatever they are called:
+    // the body is read raw under any Content-Type, none, or one Fastify could not even parse.
+    request.headers = { 'content-type': RAW_BODY_TYPE };
     done();
   });
 
   // Step 4, reading the body: streamed with the limit enforced as bytes arrive (chunked bodies included),
   // kept as the exact bytes, since the signature is over them and JSON is parsed only once it is checked.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+  app.addContentTypeParser(RAW_BODY_TYPE, { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
     done(null, body),
   );
 
@@ -165,7 +171,7 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       return reply.code(413).send({ error: 'body too large' });
     }
     if (status >= 400 && status < 500) {
-      const message = status === 415 ? 'content type must be application/json' : 'bad request';
+      const message = status === 415 ? CONTENT_ENCODING_ERROR : 'bad request';
       if (webhook) return refuse(request, reply, status, 'bad_request', message, { code: error.code });
       return reply.code(status).send({ error: message });
     }
@@ -177,10 +183,7 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
   app.post(path, async (request, reply) => {
-    const body = request.body;
-    if (!Buffer.isBuffer(body)) {
-      return refuse(request, reply, 415, 'bad_request', 'content type must be application/json');
-    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     // Step 5: the signature, over the raw bytes, before anything in the body is trusted or parsed.
     const current = secrets();
@@ -336,13 +339,6 @@ function secretsGetter(secrets: WebhookAppOptions['secrets']): () => readonly st
 function usable(secrets: readonly string[]): readonly string[] {
   const ok = (secret: unknown): boolean => typeof secret === 'string' && secret.length > 0;
   return secrets.every(ok) ? secrets : secrets.filter(ok);
-}
-
-/** `application/json`, with any parameters (charset), in any letter case. */
-function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const semicolon = header.indexOf(';');
-  return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
 }
 
 /** The signature is over the bytes as sent; a compressed body would be bytes this receiver never sees. */

@@ -261,23 +261,41 @@ describe('webhook receiver answers', () => {
       },
     );
 
-    it('answers 415 to text/plain, to no content type and to a compressed body', async () => {
-      const body = envelopeBody();
-      const signature = signWebhookBody(body, SECRET);
-      const plain = await send(receiver.url, {
-        body,
-        headers: { 'content-type': 'text/plain', [SIGNATURE_HEADER]: signature },
-      });
-      const none = await send(receiver.url, { body, headers: { [SIGNATURE_HEADER]: signature } });
-      const gzip = await send(receiver.url, {
-        body,
-        headers: { ...signedHeaders(body, SECRET), 'content-encoding': 'gzip' },
-      });
-      for (const answer of [plain, none, gzip]) {
-        expect(answer).toMatchObject({
-          status: 415,
-          json: { error: 'content type must be application/json' },
+    it('reads a signed body under any content type, or none, like JSON', async () => {
+      const types = ['text/plain', 'application/octet-stream', 'json', 'text/', undefined];
+      const answers = [];
+      for (const [index, type] of types.entries()) {
+        const body = envelopeBody({ createdAt: `content-type-${index}` });
+        const headers: Record<string, string> = { [SIGNATURE_HEADER]: signWebhookBody(body, SECRET) };
+        if (type !== undefined) headers['content-type'] = type;
+        answers.push(await send(receiver.url, { body, headers }));
+      }
+      expect(answers.map((answer) => [answer.status, answer.json])).toEqual(
+        types.map(() => [200, { status: 'accepted' }]),
+      );
+      expect(delivery.events.map((event) => event.createdAt)).toEqual(
+        types.map((_type, index) => `content-type-${index}`),
+      );
+    });
+
+    it('still checks the signature of a body sent as text/plain or without a type', async () => {
+      const body = envelopeBody({ createdAt: 'unsigned-text' });
+      const plain = await send(receiver.url, { body, headers: { 'content-type': 'text/plain' } });
+      const none = await send(receiver.url, { body });
+      for (const answer of [plain, none]) {
+        expect(answer).toMatchObject({ status: 401, json: { error: 'invalid signature' } });
+      }
+      expect(delivery.events).toHaveLength(0);
+    });
+
+    it('answers 415 to a compressed body, which is not the bytes Caliza signed', async () => {
+      const body = envelopeBody({ createdAt: 'gzip' });
+      for (const encoding of ['gzip', 'br', 'deflate']) {
+        const answer = await send(receiver.url, {
+          body,
+          headers: { ...signedHeaders(body, SECRET), 'content-encoding': encoding },
         });
+        expect(answer).toMatchObject({ status: 415, json: { error: 'content encoding must be identity' } });
       }
       expect(delivery.events).toHaveLength(0);
     });
