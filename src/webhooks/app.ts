@@ -28,7 +28,7 @@ import { ignoredOperation, parseEnvelope, toVerificationEvent } from './envelope
 import { type DeliveryResultLabel, WebhookMetrics } from './metrics';
 import { RecentDeliveries } from './recent-deliveries';
 import { isTemporalUnavailable, withinTimeout } from './temporal-availability';
-import { DEFAULT_READINESS_TIMEOUT_MS, type EventDelivery } from './temporal-delivery';
+import { DEFAULT_READINESS_TIMEOUT_MS, type EventDelivery, NotReadyError } from './temporal-delivery';
 
 export interface WebhookAppOptions {
   /** Route of the webhook; default `/webhooks/caliza`. */
@@ -41,7 +41,10 @@ export interface WebhookAppOptions {
   /** Largest body accepted; default 64 KiB. */
   bodyLimitBytes?: number;
   delivery: EventDelivery;
-  /** Rejects when Temporal is not reachable; `/readyz` answers 503 then. Default: always ready. */
+  /**
+   * Rejects when the receiver cannot deliver; `/readyz` answers 503 then, with the reason of a
+   * NotReadyError, or 'temporal unreachable' for any other failure. Default: always ready.
+   */
   readiness?: () => Promise<void>;
   logger?: Logger;
   /**
@@ -307,6 +310,10 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       await withinTimeout(readiness(), readinessTimeoutMs);
       return reply.code(200).send({ status: 'ready' });
     } catch (err) {
+      if (err instanceof NotReadyError) {
+        request.log.debug({ reason: err.reason }, 'not ready');
+        return reply.code(503).send({ status: 'not_ready', reason: err.reason });
+      }
       request.log.debug({ temporalError: errorSummary(err) }, 'not ready');
       return reply.code(503).send({ status: 'not_ready', reason: 'temporal unreachable' });
     }

@@ -2,11 +2,15 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@temporalio/client';
+import pino from 'pino';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { PROJECT_ROOT } from '../../src/local/tool-paths';
 import { searchAttributeProblems } from '../../src/search-attribute-check';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
+import { startWebhookReceiver, temporalReadiness } from '../../src/webhooks';
+import { RecordingDelivery, send } from '../webhooks/support';
 import { workflowBundle } from '../support/temporal';
 import {
   SearchAttributeRegistrationError,
@@ -132,5 +136,38 @@ describe('registering the search attributes through the operator service', () =>
         'run `npm run register-search-attributes` with the same Temporal settings, then start again',
     );
     expect(Date.now() - began).toBeLessThan(30_000);
+  });
+
+  it("has the receiver's /readyz say which are missing, and stop asking once they are there", async () => {
+    const namespace = await freshNamespace();
+    const client = new Client({ connection: temporal.client.connection, namespace });
+    const operator = temporal.client.connection.operatorService;
+    const listed = jest.spyOn(operator, 'listSearchAttributes');
+    const receiver = await startWebhookReceiver({
+      port: 0,
+      host: '127.0.0.1',
+      secrets: ['whsec_readiness'],
+      delivery: new RecordingDelivery(),
+      readiness: temporalReadiness(client),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const probe = async () => {
+        const { status, json } = await send(`${receiver.baseUrl}/readyz`, { method: 'GET' });
+        return { status, json };
+      };
+      expect(await probe()).toEqual({
+        status: 503,
+        json: { status: 'not_ready', reason: `search attributes missing: ${NAMES.join(', ')}` },
+      });
+      await registerSearchAttributes(operator, namespace);
+      expect(await probe()).toEqual({ status: 200, json: { status: 'ready' } });
+      const callsWhenReady = listed.mock.calls.length;
+      for (let i = 0; i < 3; i += 1) expect((await probe()).status).toBe(200);
+      expect(listed.mock.calls.length).toBe(callsWhenReady);
+    } finally {
+      listed.mockRestore();
+      await receiver.close();
+    }
   });
 });
