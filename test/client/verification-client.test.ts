@@ -11,16 +11,12 @@ import {
 import { ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { RUN_MODE_MEMO_KEY, VerificationClient } from '../../src/client/verification-client';
-import {
-  SESSION_UPDATE_RETRY_TYPE,
-  type VerificationEvent,
-  WORKFLOW_TYPE,
-  workflowIdFor,
-} from '../../src/contracts';
+import { SESSION_UPDATE_RETRY_TYPE, WORKFLOW_TYPE, workflowIdFor } from '../../src/contracts';
 import { PROJECT_ROOT } from '../../src/local/tool-paths';
 import { verificationOutcomeKey } from '../../src/search-attributes';
 import { parseStarterArgs } from '../../src/starter';
 import { ScriptedCaliza } from '../support/scripted-activities';
+import { approvedEvent as approved, failedEvent as failed } from '../support/events';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 
 /** Every beneficiary of this file, so that no run is left running at the end. */
@@ -33,21 +29,6 @@ const newId = (label: string) => {
 };
 /** Polls soon, so that a failed call is tried again within seconds. */
 const FAST_POLLING = { initialIntervalMs: 500, multiplier: 2, maxIntervalMs: 2_000 };
-
-const approved = (beneficiaryId: string, createdAt = '2026-01-01T00:05:00.000001'): VerificationEvent => ({
-  operation: 'BENEFICIARY_APPROVED',
-  beneficiaryId,
-  createdAt,
-  success: true,
-  message: null,
-});
-const failed = (beneficiaryId: string): VerificationEvent => ({
-  operation: 'BENEFICIARY_FAILED',
-  beneficiaryId,
-  createdAt: '2026-01-01T00:06:00.000001',
-  success: false,
-  message: 'Document expired',
-});
 
 const run = promisify(execFile);
 
@@ -170,56 +151,52 @@ describe('VerificationClient (dev server)', () => {
   });
 
   describe(`start() when the session update fails with ${SESSION_UPDATE_RETRY_TYPE}`, () => {
-    it('asks again with update-with-start and answers with the session', async () => {
-      const id = newId('next-run');
-      let attempts = 0;
+    /**
+     * A client whose real update-with-start calls have their outcome replaced by a failure of the type
+     * `failureOf(attempt)` names (1 for the first call); null leaves the real outcome.
+     */
+    function failingSessionUpdates(failureOf: (attempt: number) => string | null) {
+      const calls = { attempts: 0 };
       const client = intercepted({
         async startUpdateWithStart(input, next) {
-          attempts += 1;
+          calls.attempts += 1;
           const output = await next(input);
-          return attempts === 1
-            ? { ...output, updateOutcome: { failure: updateFailure(SESSION_UPDATE_RETRY_TYPE) } }
-            : output;
+          const type = failureOf(calls.attempts);
+          return type === null ? output : { ...output, updateOutcome: { failure: updateFailure(type) } };
         },
       });
+      return { client, calls };
+    }
+
+    it('asks again with update-with-start and answers with the session', async () => {
+      const id = newId('next-run');
+      const { client, calls } = failingSessionUpdates((attempt) =>
+        attempt === 1 ? SESSION_UPDATE_RETRY_TYPE : null,
+      );
       const started = await client.start(id);
-      expect(attempts).toBe(2);
+      expect(calls.attempts).toBe(2);
       expect(started).toMatchObject({ verificationUrl: `https://verify.example/${id}`, status: 'PENDING' });
     });
 
     it('keeps asking only within the same timeout, then answers NOT_CREATED', async () => {
       const id = newId('next-run-timeout');
-      let attempts = 0;
-      const client = intercepted({
-        async startUpdateWithStart(input, next) {
-          attempts += 1;
-          const output = await next(input);
-          return { ...output, updateOutcome: { failure: updateFailure(SESSION_UPDATE_RETRY_TYPE) } };
-        },
-      });
+      const { client, calls } = failingSessionUpdates(() => SESSION_UPDATE_RETRY_TYPE);
       const began = Date.now();
       const started = await client.start(id, { timeoutMs: 1_500 });
       expect(Date.now() - began).toBeLessThan(1_500 + 500);
       expect(started.status).toBe('NOT_CREATED');
-      expect(attempts).toBeGreaterThan(1);
+      expect(calls.attempts).toBeGreaterThan(1);
     });
 
     it('does not ask again on any other failure of the update', async () => {
       const id = newId('refused');
-      let attempts = 0;
-      const client = intercepted({
-        async startUpdateWithStart(input, next) {
-          attempts += 1;
-          const output = await next(input);
-          return { ...output, updateOutcome: { failure: updateFailure('beneficiary.not_found') } };
-        },
-      });
+      const { client, calls } = failingSessionUpdates(() => 'beneficiary.not_found');
       const error = await client.start(id).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
         'beneficiary.not_found',
       );
-      expect(attempts).toBe(1);
+      expect(calls.attempts).toBe(1);
     });
   });
 
