@@ -16,6 +16,7 @@ import { PROJECT_ROOT } from '../../src/local/tool-paths';
 import { verificationOutcomeKey } from '../../src/search-attributes';
 import { parseStarterArgs } from '../../src/starter';
 import { ScriptedCaliza } from '../support/scripted-activities';
+import { eventually } from '../webhooks/support';
 import { approvedEvent as approved, failedEvent as failed } from '../support/events';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 
@@ -167,6 +168,36 @@ describe('VerificationClient (dev server)', () => {
       });
       return { client, calls };
     }
+
+    it('gets the session from a later run when the real workflow continues as new during an outage', async () => {
+      const id = newId('across-runs');
+      calizaDown.add(id);
+      const starting = verification.start(id, {
+        timeoutMs: 50_000,
+        maxHistoryEventsPerRun: 20,
+        polling: { initialIntervalMs: 200, multiplier: 2, maxIntervalMs: 400 },
+      });
+      const firstRunId = await eventually(
+        () =>
+          verification
+            .handle(id)
+            .describe()
+            .then(
+              (description) => description.runId,
+              () => undefined,
+            ),
+        5_000,
+      );
+      await eventually(async () => {
+        const state = await verification.getState(id);
+        return state.runsContinued > 0 ? state : undefined;
+      }, 40_000);
+      calizaDown.delete(id);
+      const started = await starting;
+      expect(started).toMatchObject({ verificationUrl: `https://verify.example/${id}`, status: 'PENDING' });
+      expect(started.runId).not.toBe(firstRunId);
+      expect(started.runId).toBe((await verification.handle(id).describe()).runId);
+    }, 60_000);
 
     it('asks again with update-with-start and answers with the session', async () => {
       const id = newId('next-run');
