@@ -1,20 +1,26 @@
 /**
  * Command line: starts (or joins) a beneficiary's verification and prints one JSON object.
  *
- *   npm run starter -- <beneficiaryId> [--wait] [--reverify]
+ *   npm run starter -- <beneficiaryId> [--wait] [--reverify] [--timeout <seconds>]
  *
- * Prints `{ workflowId, runId, verificationUrl, status }`; with --wait, also `result` once decided.
+ * Prints `{ workflowId, runId, verificationUrl, status }`; with --wait, also `result` once decided. When
+ * the session is not there within the timeout (60 s by default), `status` is NOT_CREATED and a line on
+ * stderr says so; the verification keeps trying, and running the starter again returns its URL.
  */
 import { parseArgs } from 'node:util';
-import { VerificationClient, connectClient } from './client';
+import { DEFAULT_START_TIMEOUT_MS, VerificationClient, connectClient } from './client';
 import { taskQueueFromEnv } from './service-config';
 
-const USAGE = 'usage: npm run starter -- <beneficiaryId> [--wait] [--reverify]';
+const USAGE = 'usage: npm run starter -- <beneficiaryId> [--wait] [--reverify] [--timeout <seconds>]';
+/** A day: anything longer is a typo, not a wish to wait. */
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 export interface StarterArgs {
   beneficiaryId: string;
   wait: boolean;
   reverify: boolean;
+  /** Longest wait for the session. */
+  timeoutMs: number;
 }
 
 /** Throws a one-line error for bad input. */
@@ -24,7 +30,11 @@ export function parseStarterArgs(argv: string[]): StarterArgs {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { wait: { type: 'boolean', default: false }, reverify: { type: 'boolean', default: false } },
+      options: {
+        wait: { type: 'boolean', default: false },
+        reverify: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+      },
     });
   } catch (err) {
     throw new Error(`${err instanceof Error ? err.message : String(err)}; ${USAGE}`);
@@ -34,7 +44,23 @@ export function parseStarterArgs(argv: string[]): StarterArgs {
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(beneficiaryId)) {
     throw new Error(`beneficiaryId must be 1-128 letters, digits, '.', '_', ':' or '-'; ${USAGE}`);
   }
-  return { beneficiaryId, wait: parsed.values.wait ?? false, reverify: parsed.values.reverify ?? false };
+  return {
+    beneficiaryId,
+    wait: parsed.values.wait ?? false,
+    reverify: parsed.values.reverify ?? false,
+    timeoutMs: timeoutMsOf(parsed.values.timeout),
+  };
+}
+
+function timeoutMsOf(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_START_TIMEOUT_MS;
+  const seconds = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new Error(
+      `--timeout must be a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}; ${USAGE}`,
+    );
+  }
+  return Math.round(seconds * 1000);
 }
 
 async function main(): Promise<void> {
@@ -42,7 +68,16 @@ async function main(): Promise<void> {
   const { client, connection } = await connectClient();
   try {
     const verifications = new VerificationClient(client, { taskQueue: taskQueueFromEnv() });
-    const started = await verifications.start(args.beneficiaryId, { reverify: args.reverify });
+    const started = await verifications.start(args.beneficiaryId, {
+      reverify: args.reverify,
+      timeoutMs: args.timeoutMs,
+    });
+    if (started.status === 'NOT_CREATED') {
+      process.stderr.write(
+        `NOT_CREATED: no verification session within ${args.timeoutMs / 1000} s (Caliza slow or failing); ` +
+          'the verification keeps trying: run the starter again later for its URL\n',
+      );
+    }
     const result = started.result ?? (args.wait ? await verifications.result(args.beneficiaryId) : undefined);
     process.stdout.write(`${JSON.stringify({ ...started, ...(result && { result }) })}\n`);
   } finally {

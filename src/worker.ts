@@ -16,6 +16,12 @@ import { CalizaClient, loadCalizaConfig } from './caliza';
 import { dataConverterFromEnv } from './codec';
 import type { VerificationActivities } from './contracts';
 import { createLogger, type Logger } from './logger';
+import {
+  type SearchAttributeProblem,
+  cannotCheckSearchAttributes,
+  searchAttributeProblemLine,
+  searchAttributeProblems,
+} from './search-attribute-check';
 import { taskQueueFromEnv } from './service-config';
 import { PinoSdkLogger } from './worker-logger';
 
@@ -79,6 +85,29 @@ export function installRuntime(logger: Logger): void {
   });
 }
 
+/**
+ * Refuses to start without the search attributes (every workflow task that upserts a missing one would fail
+ * and be retried for ever). A service that cannot answer the question is warned about, not refused.
+ */
+async function checkSearchAttributes(
+  connection: NativeConnection,
+  namespace: string,
+  logger: Logger,
+): Promise<void> {
+  let problems: SearchAttributeProblem[];
+  try {
+    problems = await searchAttributeProblems(connection.operatorService, namespace);
+  } catch (err) {
+    if (!cannotCheckSearchAttributes(err)) throw err;
+    logger.warn(
+      { namespace, err: err instanceof Error ? err.message : String(err) },
+      'cannot list the search attributes; check that they are registered',
+    );
+    return;
+  }
+  if (problems.length > 0) throw new Error(searchAttributeProblemLine(namespace, problems));
+}
+
 async function main(): Promise<void> {
   const logger = createLogger('worker');
   installRuntime(logger);
@@ -87,10 +116,12 @@ async function main(): Promise<void> {
   const taskQueue = taskQueueFromEnv();
   const dataConverter = dataConverterFromEnv(process.env);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
+  const namespace = temporal.namespace ?? 'default';
   try {
+    await checkSearchAttributes(connection, namespace, logger);
     const worker = await createVerificationWorker({
       connection,
-      namespace: temporal.namespace ?? 'default',
+      namespace,
       taskQueue,
       activities: createActivities({
         caliza: new CalizaClient(calizaConfig, { logger: logger.child({ component: 'caliza' }) }),
@@ -101,7 +132,7 @@ async function main(): Promise<void> {
     logger.info(
       {
         address: temporal.connectionOptions.address ?? 'localhost:7233',
-        namespace: temporal.namespace ?? 'default',
+        namespace,
         taskQueue,
         caliza: calizaConfig.apiBaseUrl,
         payloadEncryption: dataConverter ? 'on' : 'off',

@@ -14,6 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../caliza/signature';
+import type { DeliveryResult } from '../client/verification-client';
 import type { VerificationEvent } from '../contracts';
 import { createLogger, type Logger } from '../logger';
 import {
@@ -23,11 +24,11 @@ import {
   DEFAULT_WEBHOOK_PATH,
   webhookPathProblem,
 } from './config';
-import { parseEnvelope, toVerificationEvent } from './envelope';
+import { ignoredOperation, parseEnvelope, toVerificationEvent } from './envelope';
 import { type DeliveryResultLabel, WebhookMetrics } from './metrics';
 import { RecentDeliveries } from './recent-deliveries';
 import { isTemporalUnavailable, withinTimeout } from './temporal-availability';
-import { DEFAULT_READINESS_TIMEOUT_MS, type EventDelivery } from './temporal-delivery';
+import { DEFAULT_READINESS_TIMEOUT_MS, type EventDelivery, NotReadyError } from './temporal-delivery';
 
 export interface WebhookAppOptions {
   /** Route of the webhook; default `/webhooks/caliza`. */
@@ -40,7 +41,10 @@ export interface WebhookAppOptions {
   /** Largest body accepted; default 64 KiB. */
   bodyLimitBytes?: number;
   delivery: EventDelivery;
-  /** Rejects when Temporal is not reachable; `/readyz` answers 503 then. Default: always ready. */
+  /**
+   * Rejects when the receiver cannot deliver; `/readyz` answers 503 then, with the reason of a
+   * NotReadyError, or 'temporal unreachable' for any other failure. Default: always ready.
+   */
   readiness?: () => Promise<void>;
   logger?: Logger;
   /**
@@ -50,14 +54,25 @@ export interface WebhookAppOptions {
   deliveryTimeoutMs?: number;
   readinessTimeoutMs?: number;
   retryAfterSeconds?: number;
-  /** How many recent outcome deliveries are remembered to count duplicates; default 10,000. */
+  /**
+   * How many recent accepted outcome deliveries are remembered, so that a duplicate is answered without
+   * signalling again; default 10,000.
+   */
   duplicateWindow?: number;
   /** Registry for the metrics; a new one when absent. */
   registry?: Registry;
 }
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = DEFAULT_TEMPORAL_TIMEOUT_MS + 500;
+const DELIVERY_RESULT_LABELS = {
+  ACCEPTED: 'accepted',
+  RECORDED_AFTER_END: 'recorded_after_end',
+  ALREADY_ENDED: 'already_ended',
+} as const satisfies Record<DeliveryResult, DeliveryResultLabel>;
 const DEFAULT_DUPLICATE_WINDOW = 10_000;
+/** The one body parser: every webhook body is read as raw bytes under this type. */
+const RAW_BODY_TYPE = 'application/octet-stream';
+const CONTENT_ENCODING_ERROR = 'content encoding must be identity';
 /** A whole request (headers and body) must arrive within this; Caliza gives up after 5 s anyway. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -80,6 +95,8 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
   const retryAfter = String(options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
   const metrics = new WebhookMetrics(options.registry);
   const recent = new RecentDeliveries(options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW);
+  /** Deliveries to Temporal still in flight, by key: a copy that arrives meanwhile waits for the first. */
+  const inFlight = new Map<string, Promise<DeliveryResult>>();
 
   const app = Fastify({
     loggerInstance: logger,
@@ -131,17 +148,20 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       refuse(request, reply, 413, 'too_large', 'body too large');
       return;
     }
-    if (!isJsonContentType(request.headers['content-type']) || !isIdentityEncoding(request.headers)) {
-      refuse(request, reply, 415, 'bad_request', 'content type must be application/json');
+    if (!isIdentityEncoding(request.headers)) {
+      refuse(request, reply, 415, 'bad_request', CONTENT_ENCODING_ERROR);
       return;
     }
+    // Caliza's media type is not documented, and the signature covers the bytes whatever they are called:
+    // the body is read raw under any Content-Type, none, or one Fastify could not even parse.
+    request.headers = { 'content-type': RAW_BODY_TYPE };
     done();
   });
 
   // Step 4, reading the body: streamed with the limit enforced as bytes arrive (chunked bodies included),
   // kept as the exact bytes, since the signature is over them and JSON is parsed only once it is checked.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+  app.addContentTypeParser(RAW_BODY_TYPE, { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
     done(null, body),
   );
 
@@ -154,7 +174,7 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       return reply.code(413).send({ error: 'body too large' });
     }
     if (status >= 400 && status < 500) {
-      const message = status === 415 ? 'content type must be application/json' : 'bad request';
+      const message = status === 415 ? CONTENT_ENCODING_ERROR : 'bad request';
       if (webhook) return refuse(request, reply, status, 'bad_request', message, { code: error.code });
       return reply.code(status).send({ error: message });
     }
@@ -166,10 +186,7 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
   app.post(path, async (request, reply) => {
-    const body = request.body;
-    if (!Buffer.isBuffer(body)) {
-      return refuse(request, reply, 415, 'bad_request', 'content type must be application/json');
-    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     // Step 5: the signature, over the raw bytes, before anything in the body is trusted or parsed.
     const current = secrets();
@@ -188,46 +205,78 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       return refuse(request, reply, 401, 'bad_signature', 'invalid signature', { reason: 'invalid' });
     }
 
-    // Step 6: JSON, then the envelope.
+    // Step 6: JSON, then the operation, then (for the two outcomes only) the envelope.
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
       return refuse(request, reply, 400, 'bad_request', 'body is not JSON');
     }
+    const ignored = ignoredOperation(json);
+    if (ignored !== null) return ignore(request, reply, ignored);
     const parsed = parseEnvelope(json);
     if (!parsed.ok) {
       return refuse(request, reply, 400, 'bad_request', `invalid envelope: ${parsed.fields.join(', ')}`, {
         fields: parsed.fields,
       });
     }
-    const { envelope } = parsed;
-    const event = toVerificationEvent(envelope);
-    if (event === null) {
-      metrics.delivery('ignored');
-      request.log.debug(
-        { result: 'ignored', operation: envelope.operation, beneficiaryId: envelope.beneficiaryId },
-        'webhook ignored',
-      );
-      return reply.code(200).send({ status: 'ignored' });
-    }
+    const event = toVerificationEvent(parsed.envelope);
+    if (event === null) return ignore(request, reply, parsed.envelope.operation);
 
     // Step 7: hand it to Temporal, and answer 200 only once Temporal durably holds it.
     return deliver(request, reply, event);
   });
+
+  /**
+   * Hands the event to Temporal, once: a copy of an event Temporal already accepted is answered without a
+   * signal (null), and a copy that arrives while the first is in flight shares its answer.
+   */
+  const ignore = (request: FastifyRequest, reply: Reply, operation: string): Reply => {
+    metrics.delivery('ignored');
+    // Signed, so Caliza's own text; still cut short, as nothing else bounds its length.
+    request.log.debug({ result: 'ignored', operation: operation.slice(0, 128) }, 'webhook ignored');
+    return reply.code(200).send({ status: 'ignored' });
+  };
+
+  const deliverOnce = async (event: VerificationEvent): Promise<DeliveryResult | null> => {
+    const key = `${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`;
+    if (recent.has(key)) return null;
+    const pending = inFlight.get(key);
+    if (pending) {
+      const delivered = await pending;
+      return delivered === 'ALREADY_ENDED' ? delivered : null;
+    }
+    const delivering = withinTimeout(delivery.deliverEvent(event), deliveryTimeoutMs);
+    inFlight.set(key, delivering);
+    try {
+      const delivered = await delivering;
+      // Only an accepted event is remembered: after a failure, the next copy is delivered again.
+      if (delivered !== 'ALREADY_ENDED') recent.seen(key);
+      return delivered;
+    } finally {
+      inFlight.delete(key);
+    }
+  };
 
   const deliver = async (request: FastifyRequest, reply: Reply, event: VerificationEvent): Promise<Reply> => {
     const context = { operation: event.operation, beneficiaryId: event.beneficiaryId };
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     try {
-      const delivered = await withinTimeout(delivery.deliverEvent(event), deliveryTimeoutMs);
-      const result = delivered === 'ACCEPTED' ? 'accepted' : 'already_ended';
+      const delivered = await deliverOnce(event);
+      if (delivered === null) {
+        metrics.delivery('duplicate');
+        metrics.duplicate();
+        request.log.info({ ...context, result: 'duplicate' }, 'duplicate webhook, already accepted');
+        return reply.code(200).send({ status: 'duplicate' });
+      }
+      const result = DELIVERY_RESULT_LABELS[delivered];
       metrics.signalDuration(result, elapsed());
       metrics.delivery(result);
-      if (recent.seen(`${event.beneficiaryId}\n${event.operation}\n${event.createdAt}`)) {
-        metrics.duplicate();
-        request.log.info({ ...context, result, duplicate: true }, 'duplicate webhook delivered again');
+      if (delivered === 'ALREADY_ENDED') {
+        // Acknowledged but recorded nowhere: worth an operator's look when it keeps happening.
+        metrics.alreadyEndedEvent(event.operation);
+        request.log.warn({ ...context, result }, 'webhook for a verification that already ended');
       } else {
         request.log.info(
           { ...context, result, durationMs: Math.round(elapsed() * 1000) },
@@ -261,6 +310,10 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
       await withinTimeout(readiness(), readinessTimeoutMs);
       return reply.code(200).send({ status: 'ready' });
     } catch (err) {
+      if (err instanceof NotReadyError) {
+        request.log.debug({ reason: err.reason }, 'not ready');
+        return reply.code(503).send({ status: 'not_ready', reason: err.reason });
+      }
       request.log.debug({ temporalError: errorSummary(err) }, 'not ready');
       return reply.code(503).send({ status: 'not_ready', reason: 'temporal unreachable' });
     }
@@ -293,13 +346,6 @@ function secretsGetter(secrets: WebhookAppOptions['secrets']): () => readonly st
 function usable(secrets: readonly string[]): readonly string[] {
   const ok = (secret: unknown): boolean => typeof secret === 'string' && secret.length > 0;
   return secrets.every(ok) ? secrets : secrets.filter(ok);
-}
-
-/** `application/json`, with any parameters (charset), in any letter case. */
-function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const semicolon = header.indexOf(';');
-  return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
 }
 
 /** The signature is over the bytes as sent; a compressed body would be bytes this receiver never sees. */

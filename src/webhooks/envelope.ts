@@ -74,6 +74,19 @@ export function isOutcomeOperation(operation: string): operation is OutcomeOpera
   return (OUTCOME_OPERATIONS as readonly string[]).includes(operation);
 }
 
+/**
+ * The `operation` of an already JSON-parsed body when it names an event this service does not act on, else
+ * null. Checked before the envelope: such an event is acknowledged whatever the rest of it looks like (an
+ * integrator-level event has no `beneficiaryId`), so Caliza does not deliver it again and again.
+ */
+export function ignoredOperation(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const operation: unknown = (value as { operation?: unknown }).operation;
+  return typeof operation === 'string' && operation !== '' && !isOutcomeOperation(operation)
+    ? operation
+    : null;
+}
+
 /** The signal payload for an outcome envelope, or null for operations this service does not act on. */
 export function toVerificationEvent(envelope: WebhookEnvelope): VerificationEvent | null {
   if (!isOutcomeOperation(envelope.operation)) return null;

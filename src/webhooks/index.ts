@@ -3,6 +3,7 @@ export { startWebhookReceiver, type RunningWebhookReceiver, type WebhookReceiver
 export {
   temporalEventDelivery,
   temporalReadiness,
+  NotReadyError,
   type EventDelivery,
   DEFAULT_READINESS_TIMEOUT_MS,
 } from './temporal-delivery';

@@ -1,8 +1,11 @@
 import { Counter, Histogram, Registry } from 'prom-client';
+import { OUTCOME_OPERATIONS, type OutcomeOperation } from '../contracts';
 
 export const DELIVERY_RESULTS = [
   'accepted',
+  'recorded_after_end',
   'already_ended',
+  'duplicate',
   'ignored',
   'bad_signature',
   'bad_request',
@@ -20,6 +23,7 @@ export class WebhookMetrics {
   private readonly deliveries: Counter<'result'>;
   private readonly signatureFailures: Counter<'reason'>;
   private readonly duplicates: Counter;
+  private readonly alreadyEnded: Counter<'operation'>;
   private readonly signalSeconds: Histogram<'result'>;
 
   constructor(registry: Registry = new Registry()) {
@@ -39,7 +43,13 @@ export class WebhookMetrics {
     });
     this.duplicates = new Counter({
       name: 'caliza_webhook_duplicate_deliveries_total',
-      help: 'Outcome deliveries already delivered recently (same beneficiary, operation and event time)',
+      help: 'Outcome deliveries answered without signalling, as Temporal already accepted the same event (same beneficiary, operation and event time)',
+      registers,
+    });
+    this.alreadyEnded = new Counter({
+      name: 'caliza_webhook_already_ended_total',
+      help: 'Outcome events for a verification that had already ended, left alone, by operation',
+      labelNames: ['operation'],
       registers,
     });
     this.signalSeconds = new Histogram({
@@ -52,6 +62,7 @@ export class WebhookMetrics {
     // Every result shows from the first scrape, at zero, so rates and alerts need no special case.
     for (const result of DELIVERY_RESULTS) this.deliveries.inc({ result }, 0);
     for (const reason of ['missing', 'invalid'] as const) this.signatureFailures.inc({ reason }, 0);
+    for (const operation of OUTCOME_OPERATIONS) this.alreadyEnded.inc({ operation }, 0);
   }
 
   delivery(result: DeliveryResultLabel): void {
@@ -66,7 +77,14 @@ export class WebhookMetrics {
     this.duplicates.inc();
   }
 
-  signalDuration(result: 'accepted' | 'already_ended' | 'unavailable' | 'error', seconds: number): void {
+  alreadyEndedEvent(operation: OutcomeOperation): void {
+    this.alreadyEnded.inc({ operation });
+  }
+
+  signalDuration(
+    result: 'accepted' | 'recorded_after_end' | 'already_ended' | 'unavailable' | 'error',
+    seconds: number,
+  ): void {
     this.signalSeconds.observe({ result }, seconds);
   }
 }

@@ -151,6 +151,8 @@ export const brokenEnvelopes = fc
     if (field === 'message') return !remove && value !== null && typeof value !== 'string';
     if (remove) return true;
     if (typeof value !== 'string') return true;
+    // Any other non-empty operation is an event this service ignores, whatever the rest: 200, not 400.
+    if (field === 'operation') return value === '';
     return value === '' || value.length > (field === 'beneficiaryId' ? 256 : 128);
   })
   .map(([envelope, field, remove, value]) => {

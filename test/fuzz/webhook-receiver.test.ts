@@ -198,9 +198,17 @@ describe('webhook receiver under hostile input', () => {
   });
 
   describe('the body limit', () => {
-    /** A signed outcome envelope padded (in a field the receiver ignores) to exactly `size` bytes. */
+    /**
+     * A signed outcome envelope padded (in a field the receiver ignores) to exactly `size` bytes, one event
+     * per size (an event already accepted is not delivered again).
+     */
     function envelopeOfSize(size: number): Buffer {
-      const base = { operation: 'BENEFICIARY_APPROVED', beneficiaryId: 'b-limit', createdAt: 'now', pad: '' };
+      const base = {
+        operation: 'BENEFICIARY_APPROVED',
+        beneficiaryId: 'b-limit',
+        createdAt: `now-${size}`,
+        pad: '',
+      };
       const padding = size - Buffer.byteLength(JSON.stringify(base));
       return Buffer.from(JSON.stringify({ ...base, pad: 'p'.repeat(padding) }));
     }

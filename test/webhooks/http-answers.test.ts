@@ -211,6 +211,19 @@ describe('webhook receiver answers', () => {
       expect(await deliveries('ignored')).toBe(before + 1);
     });
 
+    it.each<[string, Record<string, unknown>]>([
+      ['only an operation', { operation: 'INTEGRATOR_WEBHOOK_TEST' }],
+      ['no beneficiaryId and no createdAt', { operation: 'TRANSACTION_COMPLETED', data: { id: 't-1' } }],
+      ['fields of the wrong type', { operation: 'PAYMENT_IN_COMPLETED', beneficiaryId: 7, createdAt: null }],
+      ['an operation longer than any envelope field', { operation: 'X'.repeat(500) }],
+    ])('answers 200 ignored to a signed event of another operation with %s', async (_name, fields) => {
+      const before = await deliveries('ignored');
+      const answer = await postSigned(receiver.url, Buffer.from(JSON.stringify(fields)), SECRET);
+      expect(answer).toMatchObject({ status: 200, json: { status: 'ignored' } });
+      expect(delivery.events).toHaveLength(0);
+      expect(await deliveries('ignored')).toBe(before + 1);
+    });
+
     it('answers 413 to a body over the limit, from its Content-Length, without reading it', async () => {
       const declared = await send(receiver.url, {
         headers: { 'content-type': 'application/json', 'content-length': String(BODY_LIMIT + 1) },
@@ -248,23 +261,41 @@ describe('webhook receiver answers', () => {
       },
     );
 
-    it('answers 415 to text/plain, to no content type and to a compressed body', async () => {
-      const body = envelopeBody();
-      const signature = signWebhookBody(body, SECRET);
-      const plain = await send(receiver.url, {
-        body,
-        headers: { 'content-type': 'text/plain', [SIGNATURE_HEADER]: signature },
-      });
-      const none = await send(receiver.url, { body, headers: { [SIGNATURE_HEADER]: signature } });
-      const gzip = await send(receiver.url, {
-        body,
-        headers: { ...signedHeaders(body, SECRET), 'content-encoding': 'gzip' },
-      });
-      for (const answer of [plain, none, gzip]) {
-        expect(answer).toMatchObject({
-          status: 415,
-          json: { error: 'content type must be application/json' },
+    it('reads a signed body under any content type, or none, like JSON', async () => {
+      const types = ['text/plain', 'application/octet-stream', 'json', 'text/', undefined];
+      const answers = [];
+      for (const [index, type] of types.entries()) {
+        const body = envelopeBody({ createdAt: `content-type-${index}` });
+        const headers: Record<string, string> = { [SIGNATURE_HEADER]: signWebhookBody(body, SECRET) };
+        if (type !== undefined) headers['content-type'] = type;
+        answers.push(await send(receiver.url, { body, headers }));
+      }
+      expect(answers.map((answer) => [answer.status, answer.json])).toEqual(
+        types.map(() => [200, { status: 'accepted' }]),
+      );
+      expect(delivery.events.map((event) => event.createdAt)).toEqual(
+        types.map((_type, index) => `content-type-${index}`),
+      );
+    });
+
+    it('still checks the signature of a body sent as text/plain or without a type', async () => {
+      const body = envelopeBody({ createdAt: 'unsigned-text' });
+      const plain = await send(receiver.url, { body, headers: { 'content-type': 'text/plain' } });
+      const none = await send(receiver.url, { body });
+      for (const answer of [plain, none]) {
+        expect(answer).toMatchObject({ status: 401, json: { error: 'invalid signature' } });
+      }
+      expect(delivery.events).toHaveLength(0);
+    });
+
+    it('answers 415 to a compressed body, which is not the bytes Caliza signed', async () => {
+      const body = envelopeBody({ createdAt: 'gzip' });
+      for (const encoding of ['gzip', 'br', 'deflate']) {
+        const answer = await send(receiver.url, {
+          body,
+          headers: { ...signedHeaders(body, SECRET), 'content-encoding': encoding },
         });
+        expect(answer).toMatchObject({ status: 415, json: { error: 'content encoding must be identity' } });
       }
       expect(delivery.events).toHaveLength(0);
     });
@@ -286,8 +317,31 @@ describe('webhook receiver answers', () => {
   describe('delivery to Temporal', () => {
     it('answers already_ended for a verification that already ended', async () => {
       delivery.answer = async () => 'ALREADY_ENDED';
-      const answer = await postSigned(receiver.url, envelopeBody({ createdAt: 'late' }), SECRET);
+      const endedAfter = async (operation: string) =>
+        sample(await metricsText(), `caliza_webhook_already_ended_total{operation="${operation}"}`);
+      const before = await endedAfter('BENEFICIARY_FAILED');
+      const answer = await postSigned(
+        receiver.url,
+        envelopeBody({ operation: 'BENEFICIARY_FAILED', beneficiaryId: 'b-late', createdAt: 'late' }),
+        SECRET,
+      );
       expect(answer).toMatchObject({ status: 200, json: { status: 'already_ended' } });
+      // Acknowledged and recorded nowhere: counted by operation, and logged at warn.
+      expect(await endedAfter('BENEFICIARY_FAILED')).toBe(before + 1);
+      expect(await endedAfter('BENEFICIARY_APPROVED')).toBe(0);
+      const logged = logs
+        .lines()
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.beneficiaryId === 'b-late');
+      expect(logged).toMatchObject({ level: 40, result: 'already_ended', operation: 'BENEFICIARY_FAILED' });
+    });
+
+    it('answers recorded_after_end when an approval after the end started a recording run', async () => {
+      delivery.answer = async () => 'RECORDED_AFTER_END';
+      const before = await deliveries('recorded_after_end');
+      const answer = await postSigned(receiver.url, envelopeBody({ createdAt: 'after-the-end' }), SECRET);
+      expect(answer).toMatchObject({ status: 200, json: { status: 'recorded_after_end' } });
+      expect(await deliveries('recorded_after_end')).toBe(before + 1);
     });
 
     it('answers 503 with Retry-After when Temporal is unreachable', async () => {
@@ -319,14 +373,67 @@ describe('webhook receiver answers', () => {
       expect(answer.headers['retry-after']).toBeUndefined();
     });
 
-    it('delivers a duplicate again, and counts it', async () => {
+    it('answers a duplicate of an accepted delivery without delivering it again, and counts it', async () => {
       const duplicates = async () => sample(await metricsText(), 'caliza_webhook_duplicate_deliveries_total');
       const before = await duplicates();
+      const answeredDuplicate = await deliveries('duplicate');
       const body = envelopeBody({ createdAt: 'duplicate-me' });
-      expect((await postSigned(receiver.url, body, SECRET)).status).toBe(200);
-      expect((await postSigned(receiver.url, body, SECRET)).status).toBe(200);
-      expect(delivery.events).toHaveLength(2);
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'accepted' },
+      });
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'duplicate' },
+      });
+      expect(delivery.events).toHaveLength(1);
       expect(await duplicates()).toBe(before + 1);
+      expect(await deliveries('duplicate')).toBe(answeredDuplicate + 1);
+    });
+
+    it('delivers copies that arrive together once, answering each only once Temporal accepted it', async () => {
+      let release: () => void = () => undefined;
+      const accepted = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      delivery.answer = async () => {
+        await accepted;
+        return 'ACCEPTED';
+      };
+      const body = envelopeBody({ createdAt: 'together' });
+      let answeredEarly = 0;
+      const answers = Array.from({ length: 20 }, () =>
+        postSigned(receiver.url, body, SECRET).finally(() => {
+          answeredEarly += 1;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answeredEarly).toBe(0);
+      release();
+      const answered = await Promise.all(answers);
+      expect(answered.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      const kinds = answered.map((answer) => (answer.json as { status: string }).status).sort();
+      expect(kinds).toEqual(['accepted', ...Array<string>(19).fill('duplicate')]);
+      expect(delivery.events).toHaveLength(1);
+    });
+
+    it('delivers again after a failed delivery: only an accepted event is remembered', async () => {
+      delivery.answer = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw unavailableError();
+      };
+      const body = envelopeBody({ createdAt: 'failed-first' });
+      const failed = await Promise.all(
+        Array.from({ length: 5 }, () => postSigned(receiver.url, body, SECRET)),
+      );
+      expect(failed.map((answer) => answer.status)).toEqual([503, 503, 503, 503, 503]);
+      expect(delivery.events).toHaveLength(1);
+      delivery.answer = async () => 'ACCEPTED';
+      expect(await postSigned(receiver.url, body, SECRET)).toMatchObject({
+        status: 200,
+        json: { status: 'accepted' },
+      });
+      expect(delivery.events).toHaveLength(2);
     });
   });
 

@@ -11,6 +11,7 @@ import {
   temporalReadiness,
 } from '../../src/webhooks';
 import { startHarness, type Harness } from '../caliza-double/support';
+import { runEvents } from '../support/history';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 import { envelopeBody, eventually, postSigned, sample, send } from './support';
@@ -140,7 +141,7 @@ describe('webhook receiver → Temporal (dev server)', () => {
     expect(await verification.result(id)).toMatchObject({ outcome: 'APPROVED' });
   });
 
-  it('takes a duplicate delivery once: both answered 200, one outcome, one duplicate counted', async () => {
+  it('signals a duplicate delivery once: both answered 200, one outcome, the duplicate counted by the receiver', async () => {
     const id = newId('duplicate');
     caliza.script(id, 'SUCCEEDED');
     // The session is slow to create, so both deliveries reach the run before it can decide.
@@ -156,14 +157,40 @@ describe('webhook receiver → Temporal (dev server)', () => {
         await postSigned(receiver.url, body, SECRET),
         await postSigned(receiver.url, body, SECRET),
       ];
-      expect(answers.map((answer) => answer.json)).toEqual([{ status: 'accepted' }, { status: 'accepted' }]);
+      expect(answers.map((answer) => answer.json)).toEqual([{ status: 'accepted' }, { status: 'duplicate' }]);
       expect(await verification.result(id)).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
-      expect((await verification.getState(id)).duplicateEvents).toBe(1);
+      expect((await verification.getState(id)).duplicateEvents).toBe(0);
       const metrics = (await send(`${receiver.baseUrl}/metrics`, { method: 'GET' })).text;
       expect(sample(metrics, 'caliza_webhook_duplicate_deliveries_total')).toBeGreaterThanOrEqual(1);
     } finally {
       caliza.createDelayMs = 0;
     }
+  });
+
+  it('lets 300 copies of one signed delivery reach the running verification as one signal', async () => {
+    const id = newId('replayed');
+    caliza.script(id, 'PENDING');
+    await verification.start(id);
+    const body = approve(id);
+    const answers: number[] = [];
+    // In waves of 50 at once: copies that arrive together and copies that arrive after the first was accepted.
+    for (let wave = 0; wave < 6; wave += 1) {
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, () => postSigned(receiver.url, body, SECRET)),
+      );
+      answers.push(...sent.map((answer) => answer.status));
+    }
+    expect(answers).toEqual(Array(300).fill(200));
+    const events = await runEvents(client, `kyc-beneficiary-${id}`);
+    const signals = events.filter((event) => event.workflowExecutionSignaledEventAttributes).length;
+    expect(signals).toBe(1);
+    const state = await verification.getState(id);
+    expect(state).toMatchObject({
+      outcome: null,
+      duplicateEvents: 0,
+      lastEvent: { operation: 'BENEFICIARY_APPROVED' },
+    });
+    await verification.cancel(id);
   });
 
   it('is ready while Temporal answers', async () => {
