@@ -7,20 +7,21 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities } from '../src/activities';
-import { CalizaClient } from '../src/caliza';
-import { VerificationClient } from '../src/client';
+import {
+  CalizaClient,
+  type CalizaConfig,
+  DEFAULT_CALIZA_TIMEOUT_MS,
+  DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
+} from '../src/caliza';
+import type { VerificationClient } from '../src/client';
 import type { VerificationEvent } from '../src/contracts';
 import { freePort } from '../dev/free-port';
 import { type DevServer, startDevServer } from '../dev/temporal-dev-server';
 import { type SandboxHandle, type SandboxOptions, startSandbox } from '../caliza-double';
-import {
-  type EventDelivery,
-  type RunningWebhookReceiver,
-  startWebhookReceiver,
-  temporalEventDelivery,
-} from '../src/webhooks';
-import { type VerificationWorkerOptions, createVerificationWorker } from '../src/worker';
+import { VerificationService } from '../src/service/service';
+import type { VerificationWorkerOptions } from '../src/service/verification-worker';
+import type { EventDelivery, RunningWebhookReceiver } from '../src/webhooks';
+import { embeddedConfig, webhookSettings } from '../src/service/config';
 
 export type WorkerTuning = NonNullable<VerificationWorkerOptions['tuning']>;
 
@@ -101,64 +102,62 @@ export interface VerificationStack {
   close(): Promise<void>;
 }
 
-function calizaClientFor(sandbox: SandboxHandle, logger?: Logger): CalizaClient {
-  return new CalizaClient(
-    {
-      apiBaseUrl: sandbox.apiBaseUrl,
-      tokenUrl: sandbox.tokenUrl,
-      ...sandbox.credentials,
-      timeoutMs: 10_000,
-      tokenRefreshMarginMs: 60_000,
-    },
-    logger ? { logger: logger.child({ component: 'caliza' }) } : {},
-  );
+function calizaConfigFor(sandbox: SandboxHandle): CalizaConfig {
+  return {
+    apiBaseUrl: sandbox.apiBaseUrl,
+    tokenUrl: sandbox.tokenUrl,
+    ...sandbox.credentials,
+    timeoutMs: DEFAULT_CALIZA_TIMEOUT_MS,
+    tokenRefreshMarginMs: DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
+  };
 }
 
 export async function startVerificationStack(options: VerificationStackOptions): Promise<VerificationStack> {
   const { lab, logger } = options;
   const taskQueue = `bench-kyc-${randomUUID()}`;
-  const verifications = new VerificationClient(lab.client, { taskQueue });
   const delivered = new Map<string, number>();
   const deliveries = { accepted: 0, alreadyEnded: 0 };
-  const temporalDelivery = temporalEventDelivery(verifications);
-  const timedDelivery: EventDelivery = {
+  const timed = (delivery: EventDelivery): EventDelivery => ({
     deliverEvent: async (event: VerificationEvent) => {
-      const result = await temporalDelivery.deliverEvent(event);
+      const result = await delivery.deliverEvent(event);
       if (!delivered.has(event.beneficiaryId)) delivered.set(event.beneficiaryId, Date.now());
       if (result === 'ACCEPTED') deliveries.accepted += 1;
       else deliveries.alreadyEnded += 1;
       return result;
     },
-  };
-  const receiver = await startWebhookReceiver({
-    port: 0,
-    host: '127.0.0.1',
-    secrets: [BENCH_WEBHOOK_SECRET],
-    delivery: timedDelivery,
-    logger: logger.child({ component: 'webhooks' }),
   });
   const sandbox = await startSandbox({
     ...options.sandbox,
     webhookSecret: BENCH_WEBHOOK_SECRET,
-    callbackUrl: receiver.url,
     deliveryLogLimit: 20_000,
   });
-  const worker = await runWorker(
-    () =>
-      createVerificationWorker({
-        connection: lab.native,
-        taskQueue,
-        activities: createActivities({ caliza: calizaClientFor(sandbox, logger) }),
-        workflowBundlePath: options.workflowBundlePath,
-        tuning: options.tuning,
-      }),
-    taskQueue,
+  // Worker and receiver as production assembles them, on the lab's dev server.
+  const service = new VerificationService(
+    embeddedConfig({
+      temporal: { connectionOptions: { address: lab.server.address }, namespace: 'default', taskQueue },
+      caliza: calizaConfigFor(sandbox),
+      webhooks: webhookSettings({ port: 0, host: '127.0.0.1', secrets: [BENCH_WEBHOOK_SECRET] }),
+      workflowBundlePath: options.workflowBundlePath,
+    }),
+    { logger, wrapDelivery: timed },
   );
+  const receiver = await service.startWebhooks();
+  const caliza = new CalizaClient(calizaConfigFor(sandbox));
+  await caliza.setWebhookUrl((await caliza.getIntegrator()).id, receiver.url);
+  const running = await service.startWorker(options.tuning);
+  const worker: RunningWorker = {
+    worker: running.worker,
+    taskQueue,
+    stop: async () => {
+      if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
+      await running.done.catch(() => undefined);
+    },
+  };
   return {
     taskQueue,
     sandbox,
-    caliza: calizaClientFor(sandbox),
-    verifications,
+    caliza,
+    verifications: await service.verifications(),
     receiver,
     worker,
     delivered,
@@ -166,7 +165,7 @@ export async function startVerificationStack(options: VerificationStackOptions):
     close: async () => {
       await worker.stop();
       await sandbox.close();
-      await receiver.close();
+      await service.close();
     },
   };
 }

@@ -4,11 +4,10 @@
  * the Caliza sandbox double. Every other variable keeps the meaning it has for the standalone processes.
  */
 import path from 'node:path';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { loadCalizaConfig } from '../src/caliza';
 import { DEFAULT_CODEC_PORT, encryptionCodecFromEnv } from '../src/codec';
 import { optionsFromEnv as sandboxOptionsFromEnv } from '../caliza-double';
-import { taskQueueFromEnv } from '../src/service-config';
+import { taskQueueFromEnv, temporalSettingsFromEnv } from '../src/service/config';
 import { loadWebhookConfig } from '../src/webhooks';
 import type { StackOptions } from './stack';
 import { PROJECT_ROOT } from './tool-paths';
@@ -23,8 +22,6 @@ export const IN_MEMORY = ':memory:';
 
 /** The launcher's own loopback default: the Caliza double calls it from this machine. */
 const LOCAL_WEBHOOK_HOST = '127.0.0.1';
-/** Stands in for the secret while the other WEBHOOK_* settings are validated; never used to verify. */
-const SECRET_FROM_CALIZA = 'read-from-caliza-at-start-up';
 
 export class StackConfigError extends Error {
   override readonly name = 'StackConfigError';
@@ -42,11 +39,8 @@ export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
   const webhookSecretsSet = Boolean(
     read(env, 'CALIZA_WEBHOOK_SECRETS') || read(env, 'CALIZA_WEBHOOK_SECRET'),
   );
-  // The receiver's validation of every other WEBHOOK_* variable is reused as it is; the secret, when not
-  // configured, comes from Caliza once it is reachable.
-  const webhook = loadWebhookConfig(
-    webhookSecretsSet ? env : { ...env, CALIZA_WEBHOOK_SECRET: SECRET_FROM_CALIZA },
-  );
+  // Without a secret of its own, the receiver reads the integrator's secret from Caliza once it is reachable.
+  const webhook = loadWebhookConfig(env, { secretRequired: false });
   const publicUrl = read(env, 'WEBHOOK_PUBLIC_URL');
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
     throw new StackConfigError('WEBHOOK_PUBLIC_URL must be an http(s) URL');
@@ -89,15 +83,8 @@ export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
 
 function externalTemporal(env: Env): StackOptions['temporal'] {
   // The standard Temporal variables and profile file, exactly as the worker and clients read them.
-  const definedEnv = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  const config = loadClientConnectConfig({ overrideEnvVars: definedEnv });
-  return {
-    kind: 'external',
-    connectionOptions: config.connectionOptions,
-    namespace: config.namespace ?? 'default',
-  };
+  const { connectionOptions, namespace } = temporalSettingsFromEnv(env);
+  return { kind: 'external', connectionOptions, namespace };
 }
 
 function devDbFile(env: Env): { dbFilename?: string } {

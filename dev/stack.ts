@@ -8,27 +8,26 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
-import type { DataConverter, PayloadCodec } from '@temporalio/common';
-import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
-import { CalizaClient, type CalizaConfig, DEFAULT_CALIZA_TIMEOUT_MS } from '../src/caliza';
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { NativeConnectionOptions, Worker } from '@temporalio/worker';
+import {
+  CalizaClient,
+  type CalizaConfig,
+  DEFAULT_CALIZA_TIMEOUT_MS,
+  DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
+} from '../src/caliza';
 import { VerificationClient } from '../src/client/verification-client';
 import { type CodecServerHandle, startCodecServer } from '../src/codec';
 import { DEFAULT_TASK_QUEUE } from '../src/contracts';
 import { createLogger, type Logger } from '../src/logger';
 import { registerSearchAttributes } from '../src/ops/search-attribute-registration';
 import { type SandboxHandle, type SandboxOptions, startSandbox } from '../caliza-double';
-import {
-  type RunningWebhookReceiver,
-  startWebhookReceiver,
-  temporalEventDelivery,
-  temporalReadiness,
-} from '../src/webhooks';
-import { createVerificationWorker } from '../src/worker';
+import { VerificationService } from '../src/service/service';
+import type { RunningWebhookReceiver } from '../src/webhooks';
+import { embeddedConfig, webhookSettings } from '../src/service/config';
 import { freePort } from './free-port';
 import { type DevServer, startDevServer } from './temporal-dev-server';
-import { WebhookSecretSource } from '../src/webhooks/webhook-secret-source';
 import { bundleVerificationWorkflows } from './workflow-bundle';
 
 export interface DevServerPart {
@@ -182,9 +181,6 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const temporalPart = options.temporal ?? { kind: 'dev-server' };
     const calizaPart = options.caliza ?? { kind: 'sandbox' };
     const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
-    const dataConverter: DataConverter | undefined = options.payloadCodec
-      ? { payloadCodecs: [options.payloadCodec] }
-      : undefined;
 
     // The UI calls the codec server from the browser, so it must exist, with the UI's origin allowed,
     // before the dev server is told where it is.
@@ -270,93 +266,65 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       temporalPart.kind === 'external' ? temporalPart.namespace : (devServer?.namespace ?? 'default');
     const address = connectionOptions.address ?? 'localhost:7233';
 
-    const connection = await (temporalPart.kind === 'external'
-      ? timed(
-          'temporal',
-          `connecting to ${address} (namespace ${namespace})`,
-          () => Connection.connect(connectionOptions),
-          () => `${address}, namespace ${namespace}`,
-        )
-      : Connection.connect(connectionOptions));
-    cleanups.push({ name: 'Temporal client connection', run: () => connection.close() });
-    const nativeConnection = await NativeConnection.connect(connectionOptions);
-    cleanups.push({ name: 'worker connection', run: () => nativeConnection.close() });
-    await timed(
-      'search-attributes',
-      `checking the search attributes of namespace ${namespace}`,
-      () => registerSearchAttributes(connection.operatorService, namespace),
-      (registration) =>
-        registration.added.length > 0 ? `added ${registration.added.join(', ')}` : 'all registered',
-    );
-
     const calizaConfig = calizaPart.kind === 'configured' ? calizaPart.config : sandboxCalizaConfig(sandbox);
     const caliza = new CalizaClient(calizaConfig, { logger: logger.child({ component: 'caliza' }) });
     if (calizaPart.kind === 'configured') {
       progress({ part: 'caliza', phase: 'ready', detail: `using ${calizaConfig.apiBaseUrl}` });
     }
 
-    const client = new Client({ connection, namespace, ...(dataConverter && { dataConverter }) });
-    const verifications = new VerificationClient(client, { taskQueue });
+    // From here on the service is assembled exactly as the production processes assemble it.
+    const webhookOptions = options.webhooks ?? {};
+    const fixedSecrets = webhookOptions.secrets?.filter((secret) => secret !== '') ?? [];
+    const service = new VerificationService(
+      embeddedConfig({
+        temporal: { connectionOptions, namespace, taskQueue },
+        caliza: calizaConfig,
+        webhooks: webhookSettings({
+          port: webhookOptions.port ?? 0,
+          host: webhookOptions.host ?? '127.0.0.1',
+          secrets: fixedSecrets,
+          ...definedOnly({
+            path: webhookOptions.path,
+            secretRefreshMs: webhookOptions.secretRefreshMs,
+            bodyLimitBytes: webhookOptions.bodyLimitBytes,
+            temporalTimeoutMs: webhookOptions.temporalTimeoutMs,
+            retryAfterSeconds: webhookOptions.retryAfterSeconds,
+          }),
+        }),
+        payloadCodec: options.payloadCodec ?? null,
+        workflowBundlePath,
+      }),
+      { logger, caliza },
+    );
+    cleanups.push({ name: 'service', run: () => service.close() });
 
-    const worker = await timed(
+    const client = await service.client();
+    await timed(
+      'search-attributes',
+      temporalPart.kind === 'external'
+        ? `connecting to ${address} (namespace ${namespace}), checking its search attributes`
+        : `checking the search attributes of namespace ${namespace}`,
+      () => registerSearchAttributes(client.connection.operatorService, namespace),
+      (registration) =>
+        registration.added.length > 0 ? `added ${registration.added.join(', ')}` : 'all registered',
+    );
+    const verifications = await service.verifications();
+
+    const { worker, done: workerDone } = await timed(
       'worker',
       `starting the worker on task queue ${taskQueue}`,
-      () =>
-        createVerificationWorker({
-          connection: nativeConnection,
-          namespace,
-          taskQueue,
-          activities: createActivities({ caliza }),
-          workflowBundlePath,
-          ...(dataConverter && { dataConverter }),
-        }),
+      () => service.startWorker(),
       () => `task queue ${taskQueue}`,
     );
-    const workerDone = worker.run();
-    // Observed here so that a failure before anyone awaits it is not an unhandled rejection.
-    workerDone.catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'worker failed'));
-    cleanups.push({
-      name: 'worker',
-      run: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await workerDone.catch(() => undefined);
-      },
-    });
 
-    const webhookOptions = options.webhooks ?? {};
     const registerUrl = calizaPart.kind === 'sandbox' || calizaPart.registerWebhookUrl === true;
-    const fixedSecrets = webhookOptions.secrets?.filter((secret) => secret !== '') ?? [];
     const integratorId = fixedSecrets.length === 0 || registerUrl ? (await caliza.getIntegrator()).id : null;
-    let secrets: string[] | (() => string[]) = fixedSecrets;
-    if (integratorId !== null && fixedSecrets.length === 0) {
-      const source = new WebhookSecretSource(caliza, integratorId, logger);
-      await source.refresh();
-      source.startRefreshing(webhookOptions.secretRefreshMs);
-      cleanups.push({ name: 'webhook secret refresh', run: () => source.stop() });
-      secrets = () => source.current();
-    }
-
-    const temporalTimeoutMs = webhookOptions.temporalTimeoutMs ?? 3_000;
     const receiver = await timed(
       'webhooks',
       'starting the webhook receiver',
-      () =>
-        startWebhookReceiver({
-          port: webhookOptions.port ?? 0,
-          host: webhookOptions.host ?? '127.0.0.1',
-          ...(webhookOptions.path && { path: webhookOptions.path }),
-          secrets,
-          ...(webhookOptions.bodyLimitBytes && { bodyLimitBytes: webhookOptions.bodyLimitBytes }),
-          ...(webhookOptions.retryAfterSeconds && { retryAfterSeconds: webhookOptions.retryAfterSeconds }),
-          delivery: temporalEventDelivery(verifications, { timeoutMs: temporalTimeoutMs }),
-          // The receiver's own bound sits just above the gRPC deadline, as in the standalone receiver.
-          deliveryTimeoutMs: temporalTimeoutMs + 500,
-          readiness: temporalReadiness(client),
-          logger: logger.child({ component: 'webhooks' }),
-        }),
+      () => service.startWebhooks(),
       (running) => running.url,
     );
-    cleanups.push({ name: 'webhook receiver', run: () => receiver.close() });
 
     let webhookUrl: string | null = null;
     if (registerUrl && integratorId !== null) {
@@ -399,8 +367,13 @@ function sandboxCalizaConfig(sandbox: SandboxHandle | null): CalizaConfig {
     tokenUrl: sandbox.tokenUrl,
     ...sandbox.credentials,
     timeoutMs: DEFAULT_CALIZA_TIMEOUT_MS,
-    tokenRefreshMarginMs: 60_000,
+    tokenRefreshMarginMs: DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
   };
+}
+
+/** The entries whose value is set: an unset option keeps the default beneath it. */
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function settled<T>(result: PromiseSettledResult<T>): T {

@@ -6,9 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Runtime } from '@temporalio/worker';
-import type { Logger } from '../src/logger';
-import { PinoSdkLogger } from '../src/worker-logger';
+import { installRuntime } from '../src/service/runtime';
 import { createConsoleLogger, logFormatFromEnv } from './console-log';
 import { removePidFile, stopLeftoverDevServer, writePidFile } from './dev-server-pid-file';
 import { addressInUseHint, assertPortFree } from './port-check';
@@ -59,7 +57,7 @@ async function main(): Promise<void> {
   say('Caliza KYC/KYB verification service, local stack');
   const options = stackOptionsFromEnv(process.env);
   const pidFile = pidFileFor(options.temporal);
-  installRuntime(logger);
+  installRuntime(logger, { sdkLogLevel: 'warn' });
 
   let stack: RunningStack | null = null;
   let stopping = false;
@@ -184,15 +182,6 @@ function printSummary(stack: RunningStack): void {
   if (caliza.sandbox) say(`See every outcome on the sandbox double:\n  ${target}npm run demo`);
   say(`Inspect or steer one (docs/operating.md):\n  ${target}npm run ops -- state <beneficiaryId>`);
   say('\nCtrl-C stops everything.');
-}
-
-/** SDK logs go through pino; shutdown is driven by this launcher, in order, not by the SDK's own handlers. */
-function installRuntime(logger: Logger): void {
-  Runtime.install({
-    logger: new PinoSdkLogger(logger.child({ component: 'temporal' }, { level: 'warn' })),
-    shutdownSignals: [],
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
-  });
 }
 
 /** Configuration errors list their problems on several lines; a terminal line holds them all. */

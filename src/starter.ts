@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_START_TIMEOUT_MS, VerificationClient, connectClient } from './client';
-import { taskQueueFromEnv } from './service-config';
+import { taskQueueFromEnv } from './service/config';
 
 const USAGE = 'usage: npm run starter -- <beneficiaryId> [--wait] [--reverify] [--timeout <seconds>]';
 /** A day: anything longer is a typo, not a wish to wait. */

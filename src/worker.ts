@@ -1,154 +1,16 @@
 /**
- * The verification worker: runs `verifyBeneficiary` and the Caliza activities. Connects with Temporal's
- * standard environment configuration, so the same process serves the dev server, a self-hosted cluster
- * or Temporal Cloud. Stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
+ * The verification worker process (`npm run worker`): `verifyBeneficiary` and the Caliza activities,
+ * assembled by the service's composition root from the environment. Temporal is reached with its standard
+ * environment configuration, so the same process serves the dev server, a self-hosted cluster or Temporal
+ * Cloud. SIGINT/SIGTERM drain in-flight work and stop it.
  */
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import {
-  type DataConverter,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
-import { createActivities } from './activities';
-import { CalizaClient, loadCalizaConfig } from './caliza';
-import { dataConverterFromEnv } from './codec';
-import type { VerificationActivities } from './contracts';
-import { createLogger, type Logger } from './logger';
-import {
-  type SearchAttributeProblem,
-  cannotCheckSearchAttributes,
-  searchAttributeProblemLine,
-  searchAttributeProblems,
-} from './search-attribute-check';
-import { taskQueueFromEnv } from './service-config';
-import { PinoSdkLogger } from './worker-logger';
+import { exitOnFailure, runService } from './service/run';
 
-export interface VerificationWorkerOptions {
-  connection: NativeConnection;
-  namespace?: string;
-  taskQueue: string;
-  activities: VerificationActivities;
-  /** A prebuilt bundle (`npm run build:workflow`); the workflow source is bundled at start-up otherwise. */
-  workflowBundlePath?: string;
-  /** Payload encryption (`dataConverterFromEnv`); clients must use the same one. */
-  dataConverter?: DataConverter;
-  /** Worker tuning, e.g. cache size and pollers. */
-  tuning?: Partial<
-    Pick<
-      WorkerOptions,
-      | 'maxCachedWorkflows'
-      | 'maxConcurrentWorkflowTaskExecutions'
-      | 'maxConcurrentLocalActivityExecutions'
-      | 'workflowTaskPollerBehavior'
-      | 'nonStickyToStickyPollRatio'
-    >
-  >;
-}
+export {
+  WORKER_TUNING_DEFAULTS,
+  createVerificationWorker,
+  type VerificationWorkerOptions,
+} from './service/verification-worker';
+export { installRuntime } from './service/runtime';
 
-/**
- * Tuning defaults, measured with `npm run bench` (docs/benchmarks.md) on a 2-core machine running the whole
- * stack. A cached workflow costs 150–210 KB of RSS, so the cache is capped at 500: pending verifications
- * wait minutes to hours between polls and replay cheaply when evicted, and the SDK's default here (about
- * 2,300, from the heap size) took a worker holding 10,000 of them past 900 MB. 20 concurrent workflow tasks
- * instead of 40: as many verifications per second, with about half the time each task spends inside the
- * worker, so a webhook reaches its result sooner. Options passed in `tuning` override these.
- */
-export const WORKER_TUNING_DEFAULTS = {
-  maxCachedWorkflows: 500,
-  maxConcurrentWorkflowTaskExecutions: 20,
-} as const satisfies NonNullable<VerificationWorkerOptions['tuning']>;
-
-export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: require.resolve('./workflows') }),
-    activities: options.activities,
-    ...(options.dataConverter && { dataConverter: options.dataConverter }),
-    // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
-    shutdownGraceTime: '10s',
-    ...WORKER_TUNING_DEFAULTS,
-    ...options.tuning,
-  });
-}
-
-/** Installs the SDK runtime with its logs routed to pino; call before any connection is made. */
-export function installRuntime(logger: Logger): void {
-  Runtime.install({
-    logger: new PinoSdkLogger(logger),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
-  });
-}
-
-/**
- * Refuses to start without the search attributes (every workflow task that upserts a missing one would fail
- * and be retried for ever). A service that cannot answer the question is warned about, not refused.
- */
-async function checkSearchAttributes(
-  connection: NativeConnection,
-  namespace: string,
-  logger: Logger,
-): Promise<void> {
-  let problems: SearchAttributeProblem[];
-  try {
-    problems = await searchAttributeProblems(connection.operatorService, namespace);
-  } catch (err) {
-    if (!cannotCheckSearchAttributes(err)) throw err;
-    logger.warn(
-      { namespace, err: err instanceof Error ? err.message : String(err) },
-      'cannot list the search attributes; check that they are registered',
-    );
-    return;
-  }
-  if (problems.length > 0) throw new Error(searchAttributeProblemLine(namespace, problems));
-}
-
-async function main(): Promise<void> {
-  const logger = createLogger('worker');
-  installRuntime(logger);
-  const calizaConfig = loadCalizaConfig();
-  const temporal = loadClientConnectConfig();
-  const taskQueue = taskQueueFromEnv();
-  const dataConverter = dataConverterFromEnv(process.env);
-  const connection = await NativeConnection.connect(temporal.connectionOptions);
-  const namespace = temporal.namespace ?? 'default';
-  try {
-    await checkSearchAttributes(connection, namespace, logger);
-    const worker = await createVerificationWorker({
-      connection,
-      namespace,
-      taskQueue,
-      activities: createActivities({
-        caliza: new CalizaClient(calizaConfig, { logger: logger.child({ component: 'caliza' }) }),
-      }),
-      ...(process.env.WORKFLOW_BUNDLE_PATH && { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH }),
-      ...(dataConverter && { dataConverter }),
-    });
-    logger.info(
-      {
-        address: temporal.connectionOptions.address ?? 'localhost:7233',
-        namespace,
-        taskQueue,
-        caliza: calizaConfig.apiBaseUrl,
-        payloadEncryption: dataConverter ? 'on' : 'off',
-      },
-      'worker started',
-    );
-    await worker.run();
-    logger.info('worker stopped');
-  } finally {
-    await connection.close();
-  }
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runService(['worker']).catch(exitOnFailure);

@@ -7,7 +7,7 @@
 import { CalizaClient, DEFAULT_CALIZA_TIMEOUT_MS } from '../../src/caliza';
 import { connectClient } from '../../src/client/temporal-connection';
 import { VerificationClient } from '../../src/client/verification-client';
-import { taskQueueFromEnv } from '../../src/service-config';
+import { taskQueueFromEnv } from '../../src/service/config';
 import { type DemoOutcome, runDemo } from './demo-run';
 import { SandboxAdmin, SandboxUnreachableError } from './sandbox-admin';
 

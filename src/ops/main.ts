@@ -5,7 +5,7 @@
  */
 import { connectClient } from '../client/temporal-connection';
 import { VerificationClient } from '../client/verification-client';
-import { taskQueueFromEnv } from '../service-config';
+import { taskQueueFromEnv } from '../service/config';
 import { OPS_USAGE, OpsUsageError, isHelpRequest, parseOpsArgs } from './ops-args';
 import { runOpsCommand } from './ops-commands';
 import { errorLine } from './error-line';

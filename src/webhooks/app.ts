@@ -22,6 +22,7 @@ import {
   DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_TEMPORAL_TIMEOUT_MS,
   DEFAULT_WEBHOOK_PATH,
+  deliveryTimeoutFor,
   webhookPathProblem,
 } from './config';
 import { ignoredOperation, parseEnvelope, toVerificationEvent } from './envelope';
@@ -63,7 +64,7 @@ export interface WebhookAppOptions {
   registry?: Registry;
 }
 
-const DEFAULT_DELIVERY_TIMEOUT_MS = DEFAULT_TEMPORAL_TIMEOUT_MS + 500;
+const DEFAULT_DELIVERY_TIMEOUT_MS = deliveryTimeoutFor(DEFAULT_TEMPORAL_TIMEOUT_MS);
 const DELIVERY_RESULT_LABELS = {
   ACCEPTED: 'accepted',
   RECORDED_AFTER_END: 'recorded_after_end',

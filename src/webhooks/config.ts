@@ -34,7 +34,23 @@ export class WebhookConfigError extends Error {
   }
 }
 
-export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
+/** The receiver's own bound on one delivery: just above the gRPC deadline it gives Temporal. */
+export function deliveryTimeoutFor(temporalTimeoutMs: number): number {
+  return temporalTimeoutMs + 500;
+}
+
+export interface WebhookConfigOptions {
+  /**
+   * When false, no secret in the environment is not a problem: the receiver then reads the integrator's
+   * secret from Caliza (and `secrets` is empty).
+   */
+  secretRequired?: boolean;
+}
+
+export function loadWebhookConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: WebhookConfigOptions = {},
+): WebhookConfig {
   const problems: string[] = [];
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name]?.trim();
@@ -68,7 +84,7 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as LogLevel) : 'info';
   if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const secrets = secretsFrom(env, problems);
+  const secrets = secretsFrom(env, problems, options.secretRequired ?? true);
 
   if (problems.length > 0) throw new WebhookConfigError(problems);
   return { port, host, path, secrets, bodyLimitBytes, temporalTimeoutMs, retryAfterSeconds, logLevel };
@@ -85,7 +101,7 @@ export function webhookPathProblem(path: string): string | null {
  * CALIZA_WEBHOOK_SECRETS (comma-separated, current first) and CALIZA_WEBHOOK_SECRET (one secret) may be
  * used alone or together; together, the list comes first.
  */
-function secretsFrom(env: NodeJS.ProcessEnv, problems: string[]): string[] {
+function secretsFrom(env: NodeJS.ProcessEnv, problems: string[], required: boolean): string[] {
   const secrets: string[] = [];
   const list = env.CALIZA_WEBHOOK_SECRETS;
   if (list !== undefined && list.trim() !== '') {
@@ -99,7 +115,8 @@ function secretsFrom(env: NodeJS.ProcessEnv, problems: string[]): string[] {
   if (single) secrets.push(single);
   const unique = [...new Set(secrets)];
   if (unique.length === 0) {
-    problems.push('CALIZA_WEBHOOK_SECRETS or CALIZA_WEBHOOK_SECRET must be set (current secret first)');
+    if (required)
+      problems.push('CALIZA_WEBHOOK_SECRETS or CALIZA_WEBHOOK_SECRET must be set (current secret first)');
   } else if (unique.length > MAX_SECRETS) {
     problems.push(`CALIZA_WEBHOOK_SECRETS lists more than ${MAX_SECRETS} secrets`);
   }

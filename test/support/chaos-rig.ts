@@ -13,12 +13,9 @@ import {
 } from '../../caliza-double';
 import type { FaultCounts } from '../../caliza-double/fault-injector';
 import type { WebhookCounters } from '../../caliza-double/stats';
-import {
-  type RunningWebhookReceiver,
-  startWebhookReceiver,
-  temporalEventDelivery,
-  temporalReadiness,
-} from '../../src/webhooks';
+import { VerificationService } from '../../src/service/service';
+import type { RunningWebhookReceiver } from '../../src/webhooks';
+import { embeddedConfig, webhookSettings } from '../../src/service/config';
 import { type ScenarioFigures, recordScenario } from './chaos-report';
 import { type WorkerProcess, startWorkerProcess } from './chaos-worker';
 import { uniqueTaskQueue } from './temporal';
@@ -121,6 +118,7 @@ export class ChaosRig {
     readonly receiver: RunningWebhookReceiver,
     readonly registry: Registry,
     readonly connection: Connection,
+    private readonly service: VerificationService,
     readonly verifications: VerificationClient,
     readonly caliza: CalizaClient,
   ) {}
@@ -128,24 +126,31 @@ export class ChaosRig {
   static async start(options: ChaosRigOptions): Promise<ChaosRig> {
     const parts: { close(): Promise<void> }[] = [];
     try {
-      const connection = await Connection.connect({ address: options.temporalAddress });
-      parts.push(connection);
-      const client = new Client({ connection });
       const registry = new Registry();
       const taskQueue = uniqueTaskQueue('chaos');
-      const verifications = new VerificationClient(client, { taskQueue });
-      const receiver = await startWebhookReceiver({
-        port: 0,
-        host: '127.0.0.1',
-        secrets: [WEBHOOK_SECRET],
-        delivery: temporalEventDelivery(verifications, { timeoutMs: RECEIVER_TEMPORAL_TIMEOUT_MS }),
-        deliveryTimeoutMs: RECEIVER_TEMPORAL_TIMEOUT_MS + 500,
-        readiness: temporalReadiness(client, { timeoutMs: 500 }),
-        retryAfterSeconds: 1,
-        registry,
-        logger: pino({ level: 'silent' }),
-      });
-      parts.push(receiver);
+      // The receiver as production assembles it, with short bounds so outages show within seconds.
+      const service = new VerificationService(
+        embeddedConfig({
+          temporal: {
+            connectionOptions: { address: options.temporalAddress },
+            namespace: 'default',
+            taskQueue,
+          },
+          webhooks: webhookSettings({
+            port: 0,
+            host: '127.0.0.1',
+            secrets: [WEBHOOK_SECRET],
+            temporalTimeoutMs: RECEIVER_TEMPORAL_TIMEOUT_MS,
+            retryAfterSeconds: 1,
+            readinessTimeoutMs: 500,
+          }),
+        }),
+        { logger: pino({ level: 'silent' }), registry },
+      );
+      parts.push(service);
+      const receiver = await service.startWebhooks();
+      const verifications = await service.verifications();
+      const connection = verifications.client.connection as Connection;
       const sandbox = await startSandbox({
         processingDelayMs: 100,
         seed: 20_260_101,
@@ -169,7 +174,17 @@ export class ChaosRig {
         timeoutMs: 5_000,
         tokenRefreshMarginMs: 1_000,
       });
-      return new ChaosRig(options, taskQueue, sandbox, receiver, registry, connection, verifications, caliza);
+      return new ChaosRig(
+        options,
+        taskQueue,
+        sandbox,
+        receiver,
+        registry,
+        connection,
+        service,
+        verifications,
+        caliza,
+      );
     } catch (err) {
       for (const part of parts.reverse()) await part.close().catch(() => undefined);
       throw err;
@@ -392,6 +407,6 @@ export class ChaosRig {
     await this.worker?.stop().catch(() => undefined);
     await this.receiver.close().catch(() => undefined);
     await this.sandbox.close().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
+    await this.service.close().catch(() => undefined);
   }
 }

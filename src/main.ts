@@ -1,0 +1,21 @@
+/**
+ * One entry for every production process: `node dist/main.js worker`, `… webhooks`, `… codec-server`, or
+ * several at once (`… worker webhooks`), each assembled by the same composition root.
+ */
+import { SERVICE_PARTS, type ServicePart } from './service/config';
+import { exitOnFailure, runService } from './service/run';
+
+const USAGE = `usage: main <part>… where part is ${SERVICE_PARTS.join(', ')}`;
+
+function partsFrom(args: readonly string[]): ServicePart[] {
+  if (args.length === 0 || args.includes('--help') || args.includes('-h')) throw new Error(USAGE);
+  const unknown = args.filter((arg) => !(SERVICE_PARTS as readonly string[]).includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown part ${unknown.join(', ')}; ${USAGE}`);
+  return [...new Set(args as ServicePart[])];
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runService(partsFrom(process.argv.slice(2))))
+    .catch(exitOnFailure);
+}

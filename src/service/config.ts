@@ -1,0 +1,190 @@
+/**
+ * The service's configuration, read from the environment once, for the parts a process runs. Every section
+ * is checked and every problem is reported together in one {@link ServiceConfigError}, each naming its
+ * variable; a secret's value never appears in a message. The variables themselves are listed, with their
+ * defaults and meaning, in `env-vars.ts` (and the README's table, which a test keeps in step).
+ */
+import type { PayloadCodec } from '@temporalio/common';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { type CalizaConfig, loadCalizaConfig } from '../caliza';
+import {
+  type CodecServerOptions,
+  codecServerOptionsFromEnv,
+  encryptionCodecFromEnv,
+  KEYS_VARIABLE,
+} from '../codec';
+import { DEFAULT_TASK_QUEUE } from '../contracts';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  DEFAULT_TEMPORAL_TIMEOUT_MS,
+  DEFAULT_WEBHOOK_HOST,
+  DEFAULT_WEBHOOK_PATH,
+  DEFAULT_WEBHOOK_PORT,
+  type WebhookConfig,
+  loadWebhookConfig,
+} from '../webhooks/config';
+import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
+
+/** The processes this service is made of; one OS process may run any of them together. */
+export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
+export type ServicePart = (typeof SERVICE_PARTS)[number];
+
+/** What envconfig yields: valid for both the client's and the worker's connection. */
+type ConnectionOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+
+export interface TemporalSettings {
+  connectionOptions: ConnectionOptions;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** The receiver's settings; with no `secrets`, the integrator's secret is read from Caliza. */
+export interface WebhookSettings extends Omit<WebhookConfig, 'logLevel'> {
+  /** How often a secret read from Caliza is read again. */
+  secretRefreshMs: number;
+  /** Upper bound of one `/readyz` probe of Temporal. */
+  readinessTimeoutMs?: number;
+}
+
+export interface ServiceConfig {
+  temporal: TemporalSettings;
+  /** Needed by the worker, and by a receiver that reads its secret from Caliza. */
+  caliza: CalizaConfig | null;
+  webhooks: WebhookSettings | null;
+  /** Payload encryption shared by the worker and every client; null without keys. */
+  payloadCodec: PayloadCodec | null;
+  codecServer: Omit<CodecServerOptions, 'codec'> | null;
+  /** A prebuilt workflow bundle; the source is bundled at start-up otherwise. */
+  workflowBundlePath: string | null;
+  /** host:port serving the SDK's metrics for Prometheus; off when null. */
+  metricsAddress: string | null;
+}
+
+export class ServiceConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ServiceConfigError';
+  }
+}
+
+type Env = NodeJS.ProcessEnv;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Task queue shared by the worker and every client; TEMPORAL_TASK_QUEUE overrides it. */
+export function taskQueueFromEnv(env: Env = process.env): string {
+  return read(env, 'TEMPORAL_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
+}
+
+/** Temporal's standard environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profile). */
+export function temporalSettingsFromEnv(env: Env = process.env): TemporalSettings {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const config = loadClientConnectConfig({ overrideEnvVars: defined });
+  return {
+    connectionOptions: config.connectionOptions,
+    namespace: config.namespace ?? 'default',
+    taskQueue: taskQueueFromEnv(env),
+  };
+}
+
+/** The problems an error lists, one per line; any other error is one problem. */
+function problemsOf(err: unknown): string[] {
+  if (err instanceof Error && 'problems' in err && Array.isArray(err.problems)) {
+    const listed = err.problems.filter((problem): problem is string => typeof problem === 'string');
+    if (listed.length > 0) return listed;
+  }
+  return [err instanceof Error ? err.message : String(err)];
+}
+
+export function loadServiceConfig(parts: readonly ServicePart[], env: Env = process.env): ServiceConfig {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | null => {
+    try {
+      return load();
+    } catch (err) {
+      problems.push(...problemsOf(err));
+      return null;
+    }
+  };
+  const runs = (part: ServicePart): boolean => parts.includes(part);
+
+  const temporal = attempt(() => temporalSettingsFromEnv(env));
+  const payloadCodec = attempt(() => encryptionCodecFromEnv(env));
+  const secretInEnv = Boolean(read(env, 'CALIZA_WEBHOOK_SECRETS') || read(env, 'CALIZA_WEBHOOK_SECRET'));
+  // A receiver without a secret of its own reads the integrator's secret from Caliza.
+  const needsCaliza = runs('worker') || (runs('webhooks') && !secretInEnv);
+  const caliza = needsCaliza ? attempt(() => loadCalizaConfig(env)) : null;
+  const webhookConfig = runs('webhooks')
+    ? attempt(() => loadWebhookConfig(env, { secretRequired: false }))
+    : null;
+  if (runs('webhooks') && !secretInEnv && caliza === null) {
+    problems.push(
+      'CALIZA_WEBHOOK_SECRETS or CALIZA_WEBHOOK_SECRET must be set, or the CALIZA_* credentials so that the secret is read from Caliza',
+    );
+  }
+  const codecServer = runs('codec-server') ? attempt(() => codecServerOptionsFromEnv(env)) : null;
+  if (runs('codec-server') && payloadCodec === null && problems.length === 0) {
+    problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
+  }
+  const refresh = read(env, 'WEBHOOK_SECRET_REFRESH_MS');
+  const secretRefreshMs = refresh === undefined ? undefined : Number(refresh);
+  if (secretRefreshMs !== undefined && !(Number.isSafeInteger(secretRefreshMs) && secretRefreshMs >= 1_000)) {
+    problems.push('WEBHOOK_SECRET_REFRESH_MS must be an integer of at least 1000 (milliseconds)');
+  }
+  const metricsAddress = read(env, 'SDK_METRICS_ADDRESS') ?? null;
+  if (metricsAddress !== null && !/^[^\s:/]+:\d{1,5}$/.test(metricsAddress)) {
+    problems.push('SDK_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9464');
+  }
+  if (problems.length > 0 || temporal === null) throw new ServiceConfigError(problems);
+
+  let webhooks: WebhookSettings | null = null;
+  if (webhookConfig) {
+    const { logLevel: _level, ...settings } = webhookConfig;
+    webhooks = { ...settings, secretRefreshMs: secretRefreshMs ?? DEFAULT_SECRET_REFRESH_MS };
+  }
+  return {
+    temporal,
+    caliza,
+    webhooks,
+    payloadCodec,
+    codecServer,
+    workflowBundlePath: read(env, 'WORKFLOW_BUNDLE_PATH') ?? null,
+    metricsAddress,
+  };
+}
+
+/** The receiver's defaults (as with no WEBHOOK_* variable set), with `overrides` on top. */
+export function webhookSettings(overrides: Partial<WebhookSettings> = {}): WebhookSettings {
+  return {
+    port: DEFAULT_WEBHOOK_PORT,
+    host: DEFAULT_WEBHOOK_HOST,
+    path: DEFAULT_WEBHOOK_PATH,
+    secrets: [],
+    secretRefreshMs: DEFAULT_SECRET_REFRESH_MS,
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+    temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+    ...overrides,
+  };
+}
+
+/** A configuration built in code, for processes that embed the service: what is not given is off. */
+export function embeddedConfig(
+  config: Pick<ServiceConfig, 'temporal'> & Partial<ServiceConfig>,
+): ServiceConfig {
+  return {
+    caliza: null,
+    webhooks: null,
+    payloadCodec: null,
+    codecServer: null,
+    workflowBundlePath: null,
+    metricsAddress: null,
+    ...config,
+  };
+}

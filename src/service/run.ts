@@ -1,0 +1,120 @@
+/**
+ * Runs parts of the service as one OS process, from the environment: the entry of every production process
+ * (`npm run worker`, `npm run webhooks`, `npm run codec-server`, `node dist/main.js <part>…`).
+ * SIGINT/SIGTERM stop the parts in order, letting in-flight work finish within a bound.
+ */
+import { EncryptionCodec } from '../codec';
+import { createLogger } from '../logger';
+import { type ServicePart, loadServiceConfig } from './config';
+import { installRuntime } from './runtime';
+import { VerificationService } from './service';
+
+/** Longest wait for in-flight work at shutdown (the worker's own grace time is 10 s) before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 15_000;
+
+const PART_NAMES: Record<ServicePart, string> = {
+  worker: 'worker',
+  webhooks: 'webhook receiver',
+  'codec-server': 'codec server',
+};
+
+export async function runService(
+  parts: readonly ServicePart[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const config = loadServiceConfig(parts, env);
+  const logger = createLogger(parts.length === 1 ? (parts[0] as string) : 'service');
+  // The SDK's native runtime serves the worker (and its metrics); the other parts use the plain client.
+  if (parts.includes('worker') || config.metricsAddress) {
+    installRuntime(logger, config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
+  }
+  const service = new VerificationService(config, { logger });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, parts }, 'stopping');
+    const forced = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forced.unref();
+    service.close().then(
+      () => {
+        clearTimeout(forced);
+        for (const part of parts) logger.info(`${PART_NAMES[part]} stopped`);
+        // Whatever a library left behind must not keep a stopped process alive.
+        setTimeout(() => process.exit(0), 100).unref();
+      },
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  try {
+    const { temporal } = config;
+    const target = {
+      address: temporal.connectionOptions.address ?? 'localhost:7233',
+      namespace: temporal.namespace,
+    };
+    let workerDone: Promise<void> | null = null;
+    if (parts.includes('worker')) {
+      workerDone = (await service.startWorker()).done;
+      logger.info(
+        {
+          ...target,
+          taskQueue: temporal.taskQueue,
+          caliza: config.caliza?.apiBaseUrl,
+          payloadEncryption: config.payloadCodec ? 'on' : 'off',
+        },
+        'worker started',
+      );
+    }
+    if (parts.includes('webhooks')) {
+      const receiver = await service.startWebhooks();
+      logger.info(
+        {
+          url: receiver.url,
+          ...target,
+          taskQueue: temporal.taskQueue,
+          secrets: config.webhooks?.secrets.length ? 'configured' : 'read from Caliza',
+          bodyLimitBytes: config.webhooks?.bodyLimitBytes,
+        },
+        'webhook receiver listening',
+      );
+    }
+    if (parts.includes('codec-server')) {
+      const server = await service.startCodecServer();
+      logger.info(
+        {
+          url: server.url,
+          currentKeyId:
+            config.payloadCodec instanceof EncryptionCodec ? config.payloadCodec.currentKeyId : null,
+          allowedOrigins: config.codecServer?.allowedOrigins ?? 'default',
+          namespaces: config.codecServer?.namespaces ?? 'any',
+          auth: config.codecServer?.authToken ? 'bearer' : 'none',
+        },
+        `codec server listening; start the dev server with --ui-codec-endpoint ${server.url}`,
+      );
+    }
+    // A worker that stops on its own (a fatal error) ends the process; the other parts serve until a signal.
+    if (workerDone) {
+      await workerDone;
+      if (!stopping) await service.close();
+    }
+  } catch (err) {
+    await service.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The entry's last word on a failure: one line (a configuration error lists its problems below it). */
+export function exitOnFailure(err: unknown): never {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,30 @@
+import { Runtime } from '@temporalio/worker';
+import type { Logger } from '../logger';
+import { PinoSdkLogger } from '../worker-logger';
+
+export interface RuntimeOptions {
+  /**
+   * Where the SDK's own metrics (and the workflow's `caliza_call_failures`) are served for Prometheus,
+   * as host:port; off when absent.
+   */
+  metricsAddress?: string;
+  /** The SDK's own log lines below this level are dropped (the launcher's terminal keeps to warnings). */
+  sdkLogLevel?: 'info' | 'warn';
+}
+
+/**
+ * Installs the SDK runtime once per process, before any connection: SDK and core logs go through pino,
+ * and the process, not the SDK, decides when to shut down (it stops its parts in order on SIGINT/SIGTERM).
+ */
+export function installRuntime(logger: Logger, options: RuntimeOptions = {}): void {
+  Runtime.install({
+    logger: new PinoSdkLogger(
+      logger.child({ component: 'temporal' }, options.sdkLogLevel ? { level: options.sdkLogLevel } : {}),
+    ),
+    shutdownSignals: [],
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(options.metricsAddress && { metrics: { prometheus: { bindAddress: options.metricsAddress } } }),
+    },
+  });
+}

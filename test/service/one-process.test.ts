@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { signWebhookBody } from '../../src/caliza/signature';
+import { CalizaClient } from '../../src/caliza';
+import { VerificationClient } from '../../src/client';
+import { type SandboxHandle, startSandbox } from '../../caliza-double';
+import { freePort } from '../../dev/free-port';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
+import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+
+/** `src/main.ts` with the given parts, in a clean environment (no inherited Temporal or Caliza settings). */
+function runMain(parts: string[], env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts', ...parts],
+    { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (text: string, timeoutMs = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const check = () => {
+        if (output.includes(text)) return resolve();
+        if (Date.now() - started > timeoutMs) return reject(new Error(`no "${text}" in: ${output}`));
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  return { child, exited, waitFor, output: () => output };
+}
+
+function calizaEnv(sandbox: SandboxHandle): Record<string, string> {
+  return {
+    CALIZA_API_BASE_URL: sandbox.apiBaseUrl,
+    CALIZA_TOKEN_URL: sandbox.tokenUrl,
+    CALIZA_CLIENT_ID: sandbox.credentials.clientId,
+    CALIZA_CLIENT_SECRET: sandbox.credentials.clientSecret,
+    CALIZA_USERNAME: sandbox.credentials.username,
+    CALIZA_PASSWORD: sandbox.credentials.password,
+  };
+}
+
+describe('one process, every part (src/main.ts)', () => {
+  let sandbox: SandboxHandle;
+  let dev: Awaited<ReturnType<typeof connectToDevServer>>;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ processingDelayMs: 50 });
+    dev = await connectToDevServer();
+  });
+  afterAll(async () => {
+    await dev?.close();
+    await sandbox?.close();
+  });
+
+  it('runs the worker and a receiver that takes its secret from Caliza, and follows a rotation', async () => {
+    const port = await freePort();
+    const taskQueue = uniqueTaskQueue('one-process');
+    const run = runMain(['worker', 'webhooks'], {
+      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS ?? '',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
+      WEBHOOK_PORT: String(port),
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_SECRET_REFRESH_MS: '1000',
+      ...calizaEnv(sandbox),
+    });
+    const caliza = new CalizaClient({
+      apiBaseUrl: sandbox.apiBaseUrl,
+      tokenUrl: sandbox.tokenUrl,
+      ...sandbox.credentials,
+      timeoutMs: 5_000,
+      tokenRefreshMarginMs: 1_000,
+    });
+    try {
+      await run.waitFor('webhook receiver listening');
+      expect(run.output()).toContain('worker started');
+      const url = `http://127.0.0.1:${port}/webhooks/caliza`;
+      const integratorId = (await caliza.getIntegrator()).id;
+      await caliza.setWebhookUrl(integratorId, url);
+
+      // The double signs its webhooks with the integrator's secret, which the receiver read from it.
+      const verifications = new VerificationClient(dev.client, { taskQueue });
+      const beneficiary = await caliza.createBeneficiary(sampleIndividual('one-process'));
+      const started = await verifications.start(beneficiary.id);
+      expect(started.status).toBe('PENDING');
+      const decided = await fetch(`${sandbox.adminUrl}/beneficiaries/${beneficiary.id}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'approve' }),
+      });
+      expect(decided.status).toBe(202);
+      expect(await verifications.result(beneficiary.id)).toMatchObject({
+        outcome: 'APPROVED',
+        decidedBy: 'WEBHOOK',
+      });
+
+      // After a rotation at Caliza the new secret is picked up, and the previous one still verifies.
+      const previous = await caliza.getWebhookSecret(integratorId);
+      const rotated =
+        (await caliza.rotateWebhookSecret(integratorId)) ?? (await caliza.getWebhookSecret(integratorId));
+      expect(rotated).not.toBe(previous);
+      const body = Buffer.from(JSON.stringify({ operation: 'TRANSACTION_COMPLETED' }));
+      const post = (secret: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-caliza-webhook-signature': signWebhookBody(body, secret),
+          },
+          body,
+        }).then((answer) => answer.status);
+      const deadline = Date.now() + 10_000;
+      while ((await post(rotated)) !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(await post(rotated)).toBe(200);
+      expect(await post(previous)).toBe(200);
+      expect(await post('whsec_never_issued_by_caliza')).toBe(401);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('worker stopped');
+    expect(run.output()).toContain('webhook receiver stopped');
+    expect(run.output()).not.toContain(sandbox.credentials.password);
+  });
+
+  it('refuses to start with every configuration problem in one message', async () => {
+    const run = runMain(['worker', 'webhooks'], { WEBHOOK_PORT: 'eighty', SDK_METRICS_ADDRESS: 'nowhere' });
+    expect(await run.exited).toBe(1);
+    const output = run.output();
+    expect(output).toContain('invalid configuration');
+    expect(output).toContain('CALIZA_CLIENT_ID');
+    expect(output).toContain('WEBHOOK_PORT must be an integer');
+    expect(output).toContain('SDK_METRICS_ADDRESS must be host:port');
+  });
+
+  it('names the parts it knows when asked for another', async () => {
+    const run = runMain(['scheduler'], {});
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(
+      'unknown part scheduler; usage: main <part>… where part is worker, webhooks, codec-server',
+    );
+  });
+});
