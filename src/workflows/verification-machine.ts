@@ -185,8 +185,9 @@ function applySessionRead(
   // The session that a create returns may predate the events; only a later read can refute them.
   if (source === 'CREATE') return scheduleNextPoll(next, now);
   if (state.unconfirmed.length > 0) {
-    // A genuine event means the outcome is close: look again soon.
-    next = { ...next, currentPollIntervalMs: state.polling.initialIntervalMs };
+    // A genuine event means the outcome is close: look again soon, once per new event (reads of events
+    // already checked, while the session stays PROCESSING, back off as usual).
+    if (state.confirmPending) next = { ...next, currentPollIntervalMs: state.polling.initialIntervalMs };
     // Still PENDING refutes the events: forget them. PROCESSING (or a status Caliza has not documented)
     // neither confirms nor refutes them: they stay pending and the next poll decides.
     if (session.status === 'PENDING') next = markLastEvent({ ...next, unconfirmed: [] }, false);

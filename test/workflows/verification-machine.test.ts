@@ -270,6 +270,13 @@ describe('the verification decision machine', () => {
     // No second confirming read at once: the next poll, soon, decides.
     expect(nextAction(state, T0)).toEqual({ type: 'WAIT', until: T0 + MIN, reason: 'POLL' });
     expect(nextAction(state, T0 + MIN)).toEqual({ type: 'READ_SESSION', purpose: 'POLL' });
+    // While the session stays PROCESSING the polls back off as usual instead of every minute.
+    const processing = apply(
+      state,
+      { type: 'SESSION_READ', session: session('PROCESSING'), source: 'POLL' },
+      T0 + MIN,
+    );
+    expect(nextAction(processing, T0 + MIN)).toEqual({ type: 'WAIT', until: T0 + 3 * MIN, reason: 'POLL' });
     state = apply(state, { type: 'SESSION_READ', session: session('SUCCEEDED'), source: 'POLL' }, T0 + MIN);
     expect(state.outcome).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
     expect(state.lastEvent?.confirmed).toBe(true);
