@@ -7,17 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import {
-  CalizaClient,
-  type CalizaConfig,
-  DEFAULT_CALIZA_TIMEOUT_MS,
-  DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
-} from '../src/caliza';
+import { CalizaClient } from '../src/caliza';
 import type { VerificationClient } from '../src/client';
 import type { VerificationEvent } from '../src/contracts';
 import { freePort } from '../dev/free-port';
 import { type DevServer, startDevServer } from '../dev/temporal-dev-server';
-import { type SandboxHandle, type SandboxOptions, startSandbox } from '../caliza-double';
+import { type SandboxHandle, type SandboxOptions, calizaConfigFor, startSandbox } from '../caliza-double';
 import { VerificationService } from '../src/service/service';
 import type { VerificationWorkerOptions } from '../src/service/verification-worker';
 import type { EventDelivery, RunningWebhookReceiver } from '../src/webhooks';
@@ -100,16 +95,6 @@ export interface VerificationStack {
   delivered: Map<string, number>;
   deliveries: { accepted: number; alreadyEnded: number };
   close(): Promise<void>;
-}
-
-function calizaConfigFor(sandbox: SandboxHandle): CalizaConfig {
-  return {
-    apiBaseUrl: sandbox.apiBaseUrl,
-    tokenUrl: sandbox.tokenUrl,
-    ...sandbox.credentials,
-    timeoutMs: DEFAULT_CALIZA_TIMEOUT_MS,
-    tokenRefreshMarginMs: DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
-  };
 }
 
 export async function startVerificationStack(options: VerificationStackOptions): Promise<VerificationStack> {

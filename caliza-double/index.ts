@@ -6,3 +6,4 @@ export type { WebhookEnvelope } from './webhook-dispatcher';
 export type { SessionView, BeneficiaryView } from './store';
 export { optionsFromEnv } from './env';
 export { UNDOCUMENTED_BEHAVIOUR } from './undocumented-behaviour';
+export { calizaConfigFor } from './caliza-config';

@@ -11,18 +11,13 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnectionOptions, Worker } from '@temporalio/worker';
-import {
-  CalizaClient,
-  type CalizaConfig,
-  DEFAULT_CALIZA_TIMEOUT_MS,
-  DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
-} from '../src/caliza';
+import { CalizaClient, type CalizaConfig } from '../src/caliza';
 import { VerificationClient } from '../src/client/verification-client';
 import { type CodecServerHandle, startCodecServer } from '../src/codec';
 import { DEFAULT_TASK_QUEUE } from '../src/contracts';
 import { createLogger, type Logger } from '../src/logger';
 import { registerSearchAttributes } from '../src/ops/search-attribute-registration';
-import { type SandboxHandle, type SandboxOptions, startSandbox } from '../caliza-double';
+import { type SandboxHandle, type SandboxOptions, calizaConfigFor, startSandbox } from '../caliza-double';
 import { VerificationService } from '../src/service/service';
 import type { RunningWebhookReceiver } from '../src/webhooks';
 import { embeddedConfig, webhookSettings } from '../src/service/config';
@@ -362,13 +357,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
 function sandboxCalizaConfig(sandbox: SandboxHandle | null): CalizaConfig {
   if (!sandbox) throw new Error('the Caliza sandbox double did not start');
-  return {
-    apiBaseUrl: sandbox.apiBaseUrl,
-    tokenUrl: sandbox.tokenUrl,
-    ...sandbox.credentials,
-    timeoutMs: DEFAULT_CALIZA_TIMEOUT_MS,
-    tokenRefreshMarginMs: DEFAULT_CALIZA_TOKEN_REFRESH_MARGIN_MS,
-  };
+  return calizaConfigFor(sandbox);
 }
 
 /** The entries whose value is set: an unset option keeps the default beneath it. */

@@ -11,6 +11,7 @@ import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { verificationKindKey, verificationOutcomeKey } from '../../src/search-attributes';
 import { createVerificationWorker } from '../../src/worker';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { calizaConfigFor } from '../stack/support';
 
 const run = promisify(execFile);
 const fastPolling = { initialIntervalMs: 300, multiplier: 1.5, maxIntervalMs: 1_000 };
@@ -28,13 +29,7 @@ describe('the real worker on the Temporal CLI dev server', () => {
   beforeAll(async () => {
     // Webhooks go nowhere here: polling decides. The webhook path has its own end-to-end tests.
     sandbox = await startSandbox({ processingDelayMs: 100, callbackUrl: 'http://127.0.0.1:9/unused' });
-    caliza = new CalizaClient({
-      apiBaseUrl: sandbox.apiBaseUrl,
-      tokenUrl: sandbox.tokenUrl,
-      ...sandbox.credentials,
-      timeoutMs: 5_000,
-      tokenRefreshMarginMs: 1_000,
-    });
+    caliza = new CalizaClient(calizaConfigFor(sandbox));
     temporal = await connectToDevServer();
     worker = await createVerificationWorker({
       connection: temporal.nativeConnection,

@@ -1,37 +1,14 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { signWebhookBody } from '../../src/caliza/signature';
 import { CalizaClient } from '../../src/caliza';
 import { VerificationClient } from '../../src/client';
 import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { freePort } from '../../dev/free-port';
 import { sampleIndividual } from '../../dev/sample-beneficiaries';
-import { PROJECT_ROOT } from '../../dev/tool-paths';
+import { runEntry } from '../support/entry-process';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { calizaConfigFor } from '../stack/support';
 
-/** `src/main.ts` with the given parts, in a clean environment (no inherited Temporal or Caliza settings). */
-function runMain(parts: string[], env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts', ...parts],
-    { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (text: string, timeoutMs = 30_000) =>
-    new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const check = () => {
-        if (output.includes(text)) return resolve();
-        if (Date.now() - started > timeoutMs) return reject(new Error(`no "${text}" in: ${output}`));
-        setTimeout(check, 50);
-      };
-      check();
-    });
-  return { child, exited, waitFor, output: () => output };
-}
+const runMain = (parts: string[], env: Record<string, string>) => runEntry('src/main.ts', parts, env);
 
 function calizaEnv(sandbox: SandboxHandle): Record<string, string> {
   return {
@@ -68,15 +45,9 @@ describe('one process, every part (src/main.ts)', () => {
       WEBHOOK_SECRET_REFRESH_MS: '1000',
       ...calizaEnv(sandbox),
     });
-    const caliza = new CalizaClient({
-      apiBaseUrl: sandbox.apiBaseUrl,
-      tokenUrl: sandbox.tokenUrl,
-      ...sandbox.credentials,
-      timeoutMs: 5_000,
-      tokenRefreshMarginMs: 1_000,
-    });
+    const caliza = new CalizaClient(calizaConfigFor(sandbox));
     try {
-      await run.waitFor('webhook receiver listening');
+      await run.waitFor('webhook receiver listening', 30_000);
       expect(run.output()).toContain('worker started');
       const url = `http://127.0.0.1:${port}/webhooks/caliza`;
       const integratorId = (await caliza.getIntegrator()).id;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { CalizaConfig } from '../../src/caliza';
 import { type RunningStack, type StackOptions, startStack } from '../../dev/stack';
-import type { SandboxHandle } from '../../caliza-double';
+import { type SandboxHandle, calizaConfigFor as doubleConfig } from '../../caliza-double';
 import { installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -25,15 +25,9 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   });
 }
 
-/** Caliza settings that reach a sandbox double started outside the stack. */
+/** Caliza settings that reach a sandbox double started outside the stack, with short test timings. */
 export function calizaConfigFor(sandbox: SandboxHandle): CalizaConfig {
-  return {
-    apiBaseUrl: sandbox.apiBaseUrl,
-    tokenUrl: sandbox.tokenUrl,
-    ...sandbox.credentials,
-    timeoutMs: 5_000,
-    tokenRefreshMarginMs: 1_000,
-  };
+  return doubleConfig(sandbox, { timeoutMs: 5_000, tokenRefreshMarginMs: 1_000 });
 }
 
 export function sandboxOf(stack: RunningStack): SandboxHandle {

@@ -19,6 +19,7 @@ import { embeddedConfig, webhookSettings } from '../../src/service/config';
 import { type ScenarioFigures, recordScenario } from './chaos-report';
 import { type WorkerProcess, startWorkerProcess } from './chaos-worker';
 import { uniqueTaskQueue } from './temporal';
+import { calizaConfigFor } from '../stack/support';
 
 /** Short enough that a polling-only path ends in seconds (the default starts at one minute). */
 export const CHAOS_POLLING: PollingOptions = { initialIntervalMs: 500, multiplier: 2, maxIntervalMs: 2_000 };
@@ -167,13 +168,7 @@ export class ChaosRig {
         },
       });
       parts.push(sandbox);
-      const caliza = new CalizaClient({
-        apiBaseUrl: sandbox.apiBaseUrl,
-        tokenUrl: sandbox.tokenUrl,
-        ...sandbox.credentials,
-        timeoutMs: 5_000,
-        tokenRefreshMarginMs: 1_000,
-      });
+      const caliza = new CalizaClient(calizaConfigFor(sandbox));
       return new ChaosRig(
         options,
         taskQueue,

@@ -1,39 +1,11 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { freePort } from '../../dev/free-port';
+import { runEntry } from '../support/entry-process';
 import { uniqueTaskQueue } from '../support/temporal';
 import { envelopeBody, postSigned, send } from './support';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SECRET = 'whsec_cli_secret_value';
 
-function runMain(env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/webhooks/main.ts'],
-    {
-      cwd: ROOT,
-      // Only what the receiver needs: no inherited Temporal or webhook settings.
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (text: string, timeoutMs = 15_000) =>
-    new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const check = () => {
-        if (output.includes(text)) return resolve();
-        if (Date.now() - started > timeoutMs) return reject(new Error(`no "${text}" in: ${output}`));
-        setTimeout(check, 50);
-      };
-      check();
-    });
-  return { child, exited, waitFor, output: () => output };
-}
+const runMain = (env: Record<string, string>) => runEntry('src/webhooks/main.ts', [], env);
 
 describe('webhook receiver entry point (src/webhooks/main.ts)', () => {
   it('serves from its environment and stops cleanly on SIGTERM', async () => {

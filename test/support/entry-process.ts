@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
+
+/**
+ * A process entry (`src/main.ts`, `src/webhooks/main.ts`, …) run as `npm run` would, in a clean environment:
+ * only PATH and the given variables, so no inherited Temporal, Caliza or webhook setting leaks in.
+ */
+export function runEntry(script: string, args: readonly string[], env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args],
+    { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Resolves once `text` has been printed; rejects with everything printed so far after `timeoutMs`. */
+  const waitFor = (text: string, timeoutMs = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const check = () => {
+        if (output.includes(text)) return resolve();
+        if (Date.now() - started > timeoutMs) return reject(new Error(`no "${text}" in: ${output}`));
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  return { child, exited, waitFor, output: () => output };
+}
