@@ -5,14 +5,13 @@
  */
 import path from 'node:path';
 import { loadCalizaConfig } from '../src/caliza';
+import { type Env, EnvReader } from '../src/env-readers';
 import { DEFAULT_CODEC_PORT, encryptionCodecFromEnv } from '../src/codec';
 import { optionsFromEnv as sandboxOptionsFromEnv } from '../caliza-double';
 import { taskQueueFromEnv, temporalSettingsFromEnv } from '../src/service/config';
 import { loadWebhookConfig } from '../src/webhooks';
 import type { StackOptions } from './stack';
 import { PROJECT_ROOT } from './tool-paths';
-
-type Env = NodeJS.ProcessEnv;
 
 export const DEFAULT_DEV_PORT = 7233;
 export const DEFAULT_DEV_UI_PORT = 8233;
@@ -28,33 +27,34 @@ export class StackConfigError extends Error {
 }
 
 export function usesOwnDevServer(env: Env = process.env): boolean {
-  return !read(env, 'TEMPORAL_ADDRESS');
+  return !new EnvReader(env).text('TEMPORAL_ADDRESS');
 }
 
 export function usesSandboxDouble(env: Env = process.env): boolean {
-  return !read(env, 'CALIZA_API_BASE_URL');
+  return !new EnvReader(env).text('CALIZA_API_BASE_URL');
 }
 
 export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
+  const read = new EnvReader(env);
   const webhookSecretsSet = Boolean(
-    read(env, 'CALIZA_WEBHOOK_SECRETS') || read(env, 'CALIZA_WEBHOOK_SECRET'),
+    read.text('CALIZA_WEBHOOK_SECRETS') || read.text('CALIZA_WEBHOOK_SECRET'),
   );
   // Without a secret of its own, the receiver reads the integrator's secret from Caliza once it is reachable.
   const webhook = loadWebhookConfig(env, { secretRequired: false });
-  const publicUrl = read(env, 'WEBHOOK_PUBLIC_URL');
+  const publicUrl = read.text('WEBHOOK_PUBLIC_URL');
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
-    throw new StackConfigError('WEBHOOK_PUBLIC_URL must be an http(s) URL');
+    read.problem('WEBHOOK_PUBLIC_URL must be an http(s) URL');
   }
   const payloadCodec = encryptionCodecFromEnv(env);
 
-  return {
+  const options: StackOptions = {
     temporal: usesOwnDevServer(env)
       ? {
           kind: 'dev-server',
-          port: port(env, 'TEMPORAL_DEV_PORT', DEFAULT_DEV_PORT),
-          uiPort: port(env, 'TEMPORAL_DEV_UI_PORT', DEFAULT_DEV_UI_PORT),
-          ...devDbFile(env),
-          namespace: read(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+          port: read.port('TEMPORAL_DEV_PORT') ?? DEFAULT_DEV_PORT,
+          uiPort: read.port('TEMPORAL_DEV_UI_PORT') ?? DEFAULT_DEV_UI_PORT,
+          ...devDbFile(read),
+          namespace: read.text('TEMPORAL_NAMESPACE') ?? 'default',
           detached: true,
         }
       : externalTemporal(env),
@@ -67,7 +67,7 @@ export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
         },
     webhooks: {
       port: webhook.port,
-      host: read(env, 'WEBHOOK_HOST') ?? LOCAL_WEBHOOK_HOST,
+      host: read.text('WEBHOOK_HOST') ?? LOCAL_WEBHOOK_HOST,
       path: webhook.path,
       ...(webhookSecretsSet && { secrets: webhook.secrets }),
       ...(publicUrl !== undefined && { publicUrl }),
@@ -76,9 +76,11 @@ export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
       retryAfterSeconds: webhook.retryAfterSeconds,
     },
     taskQueue: taskQueueFromEnv(env),
-    ...(read(env, 'WORKFLOW_BUNDLE_PATH') && { workflowBundlePath: read(env, 'WORKFLOW_BUNDLE_PATH') }),
-    ...(payloadCodec && { payloadCodec, codecServerPort: port(env, 'CODEC_PORT', DEFAULT_CODEC_PORT) }),
+    ...(read.text('WORKFLOW_BUNDLE_PATH') && { workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') }),
+    ...(payloadCodec && { payloadCodec, codecServerPort: read.port('CODEC_PORT') ?? DEFAULT_CODEC_PORT }),
   };
+  read.throwIfAny((problems) => new StackConfigError(problems.join('; ')));
+  return options;
 }
 
 function externalTemporal(env: Env): StackOptions['temporal'] {
@@ -87,23 +89,8 @@ function externalTemporal(env: Env): StackOptions['temporal'] {
   return { kind: 'external', connectionOptions, namespace };
 }
 
-function devDbFile(env: Env): { dbFilename?: string } {
-  const raw = read(env, 'TEMPORAL_DEV_DB_FILE');
+function devDbFile(read: EnvReader): { dbFilename?: string } {
+  const raw = read.text('TEMPORAL_DEV_DB_FILE');
   if (raw === IN_MEMORY) return {};
   return { dbFilename: raw ? path.resolve(raw) : DEFAULT_DEV_DB_FILE };
-}
-
-function port(env: Env, name: string, fallback: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value > 65_535) {
-    throw new StackConfigError(`${name} must be a port number from 0 to 65535 (0 picks a free one)`);
-  }
-  return value;
-}
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
 }

@@ -1,20 +1,21 @@
+import { EnvReader, type Env } from '../env-readers';
 import { type CodecServerOptions, DEFAULT_CODEC_PORT } from './codec-server';
-
-type Env = Record<string, string | undefined>;
 
 /** Everything but the codec, from CODEC_* variables; unset variables keep the server's defaults. */
 export function codecServerOptionsFromEnv(env: Env = process.env): Omit<CodecServerOptions, 'codec'> {
-  const port = integer(env, 'CODEC_PORT', 0, 65_535) ?? DEFAULT_CODEC_PORT;
-  const bodyLimitBytes = integer(env, 'CODEC_BODY_LIMIT_BYTES', 1, Number.MAX_SAFE_INTEGER);
-  const allowedOrigins = list(env, 'CODEC_CORS_ORIGIN');
+  const read = new EnvReader(env);
+  const port = read.port('CODEC_PORT') ?? DEFAULT_CODEC_PORT;
+  const bodyLimitBytes = read.integer('CODEC_BODY_LIMIT_BYTES', 1);
+  const allowedOrigins = read.list('CODEC_CORS_ORIGIN');
   for (const origin of allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new Error(`CODEC_CORS_ORIGIN: "${origin}" is not an origin (scheme://host[:port], no path)`);
+      read.problem(`CODEC_CORS_ORIGIN: "${origin}" is not an origin (scheme://host[:port], no path)`);
     }
   }
-  const namespaces = list(env, 'CODEC_NAMESPACES');
-  const host = read(env, 'CODEC_HOST');
-  const authToken = read(env, 'CODEC_AUTH_TOKEN');
+  const namespaces = read.list('CODEC_NAMESPACES');
+  const host = read.text('CODEC_HOST');
+  const authToken = read.text('CODEC_AUTH_TOKEN');
+  read.throwIfAny();
   return {
     port,
     ...(host && { host }),
@@ -23,27 +24,4 @@ export function codecServerOptionsFromEnv(env: Env = process.env): Omit<CodecSer
     ...(authToken && { authToken }),
     ...(bodyLimitBytes !== undefined && { bodyLimitBytes }),
   };
-}
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function list(env: Env, name: string): string[] | undefined {
-  const values = read(env, name)
-    ?.split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return values && values.length > 0 ? values : undefined;
-}
-
-function integer(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = read(env, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }

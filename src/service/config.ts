@@ -14,6 +14,7 @@ import {
   KEYS_VARIABLE,
 } from '../codec';
 import { DEFAULT_TASK_QUEUE } from '../contracts';
+import { type Env, EnvReader } from '../env-readers';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_RETRY_AFTER_SECONDS,
@@ -68,16 +69,9 @@ export class ServiceConfigError extends Error {
   }
 }
 
-type Env = NodeJS.ProcessEnv;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
 /** Task queue shared by the worker and every client; TEMPORAL_TASK_QUEUE overrides it. */
 export function taskQueueFromEnv(env: Env = process.env): string {
-  return read(env, 'TEMPORAL_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
+  return new EnvReader(env).text('TEMPORAL_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
 }
 
 /** Temporal's standard environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profile). */
@@ -103,7 +97,8 @@ function problemsOf(err: unknown): string[] {
 }
 
 export function loadServiceConfig(parts: readonly ServicePart[], env: Env = process.env): ServiceConfig {
-  const problems: string[] = [];
+  const read = new EnvReader(env);
+  const problems = read.problems;
   const attempt = <T>(load: () => T): T | null => {
     try {
       return load();
@@ -116,7 +111,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
 
   const temporal = attempt(() => temporalSettingsFromEnv(env));
   const payloadCodec = attempt(() => encryptionCodecFromEnv(env));
-  const secretInEnv = Boolean(read(env, 'CALIZA_WEBHOOK_SECRETS') || read(env, 'CALIZA_WEBHOOK_SECRET'));
+  const secretInEnv = Boolean(read.text('CALIZA_WEBHOOK_SECRETS') || read.text('CALIZA_WEBHOOK_SECRET'));
   // A receiver without a secret of its own reads the integrator's secret from Caliza.
   const needsCaliza = runs('worker') || (runs('webhooks') && !secretInEnv);
   const caliza = needsCaliza ? attempt(() => loadCalizaConfig(env)) : null;
@@ -132,12 +127,8 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
   if (runs('codec-server') && payloadCodec === null && problems.length === 0) {
     problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
   }
-  const refresh = read(env, 'WEBHOOK_SECRET_REFRESH_MS');
-  const secretRefreshMs = refresh === undefined ? undefined : Number(refresh);
-  if (secretRefreshMs !== undefined && !(Number.isSafeInteger(secretRefreshMs) && secretRefreshMs >= 1_000)) {
-    problems.push('WEBHOOK_SECRET_REFRESH_MS must be an integer of at least 1000 (milliseconds)');
-  }
-  const metricsAddress = read(env, 'SDK_METRICS_ADDRESS') ?? null;
+  const secretRefreshMs = read.integer('WEBHOOK_SECRET_REFRESH_MS', 1_000);
+  const metricsAddress = read.text('SDK_METRICS_ADDRESS') ?? null;
   if (metricsAddress !== null && !/^[^\s:/]+:\d{1,5}$/.test(metricsAddress)) {
     problems.push('SDK_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9464');
   }
@@ -154,7 +145,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     webhooks,
     payloadCodec,
     codecServer,
-    workflowBundlePath: read(env, 'WORKFLOW_BUNDLE_PATH') ?? null,
+    workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
     metricsAddress,
   };
 }

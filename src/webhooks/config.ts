@@ -2,6 +2,8 @@
  * The receiver's environment configuration, checked once at start-up. Every problem is reported at once,
  * each naming its variable; a secret's value never appears in a message.
  */
+import { EnvReader } from '../env-readers';
+
 export const DEFAULT_WEBHOOK_PATH = '/webhooks/caliza';
 export const DEFAULT_WEBHOOK_PORT = 3000;
 export const DEFAULT_WEBHOOK_HOST = '0.0.0.0';
@@ -51,42 +53,26 @@ export function loadWebhookConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: WebhookConfigOptions = {},
 ): WebhookConfig {
-  const problems: string[] = [];
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
+  const read = new EnvReader(env);
+  const port = read.port('WEBHOOK_PORT') ?? DEFAULT_WEBHOOK_PORT;
+  const bodyLimitBytes =
+    read.integer('WEBHOOK_BODY_LIMIT_BYTES', 1_024, 10 * 1024 * 1024) ?? DEFAULT_BODY_LIMIT_BYTES;
+  const temporalTimeoutMs =
+    read.integer('WEBHOOK_TEMPORAL_TIMEOUT_MS', 100, 4_500) ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  const retryAfterSeconds =
+    read.integer('WEBHOOK_RETRY_AFTER_SECONDS', 1, 3_600) ?? DEFAULT_RETRY_AFTER_SECONDS;
 
-  const port = integer('WEBHOOK_PORT', DEFAULT_WEBHOOK_PORT, 0, 65_535);
-  const bodyLimitBytes = integer(
-    'WEBHOOK_BODY_LIMIT_BYTES',
-    DEFAULT_BODY_LIMIT_BYTES,
-    1_024,
-    10 * 1024 * 1024,
-  );
-  const temporalTimeoutMs = integer('WEBHOOK_TEMPORAL_TIMEOUT_MS', DEFAULT_TEMPORAL_TIMEOUT_MS, 100, 4_500);
-  const retryAfterSeconds = integer('WEBHOOK_RETRY_AFTER_SECONDS', DEFAULT_RETRY_AFTER_SECONDS, 1, 3_600);
+  const host = read.text('WEBHOOK_HOST') ?? DEFAULT_WEBHOOK_HOST;
+  if (/\s|\//.test(host)) read.problem('WEBHOOK_HOST must be a host name or IP address');
 
-  const host = env.WEBHOOK_HOST?.trim() || DEFAULT_WEBHOOK_HOST;
-  if (/\s|\//.test(host)) problems.push('WEBHOOK_HOST must be a host name or IP address');
-
-  const path = env.WEBHOOK_PATH?.trim() || DEFAULT_WEBHOOK_PATH;
+  const path = read.text('WEBHOOK_PATH') ?? DEFAULT_WEBHOOK_PATH;
   const pathProblem = webhookPathProblem(path);
-  if (pathProblem) problems.push(`WEBHOOK_PATH ${pathProblem}`);
+  if (pathProblem) read.problem(`WEBHOOK_PATH ${pathProblem}`);
 
-  const rawLevel = env.LOG_LEVEL?.trim() || 'info';
-  const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as LogLevel) : 'info';
-  if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS) ?? 'info';
+  const secrets = secretsFrom(read, options.secretRequired ?? true);
 
-  const secrets = secretsFrom(env, problems, options.secretRequired ?? true);
-
-  if (problems.length > 0) throw new WebhookConfigError(problems);
+  read.throwIfAny((problems) => new WebhookConfigError([...problems]));
   return { port, host, path, secrets, bodyLimitBytes, temporalTimeoutMs, retryAfterSeconds, logLevel };
 }
 
@@ -101,24 +87,24 @@ export function webhookPathProblem(path: string): string | null {
  * CALIZA_WEBHOOK_SECRETS (comma-separated, current first) and CALIZA_WEBHOOK_SECRET (one secret) may be
  * used alone or together; together, the list comes first.
  */
-function secretsFrom(env: NodeJS.ProcessEnv, problems: string[], required: boolean): string[] {
+function secretsFrom(read: EnvReader, required: boolean): string[] {
   const secrets: string[] = [];
-  const list = env.CALIZA_WEBHOOK_SECRETS;
-  if (list !== undefined && list.trim() !== '') {
+  const list = read.text('CALIZA_WEBHOOK_SECRETS');
+  if (list !== undefined) {
     const entries = list.split(',').map((entry) => entry.trim());
     if (entries.some((entry) => entry === '')) {
-      problems.push('CALIZA_WEBHOOK_SECRETS has an empty entry (check for a stray comma)');
+      read.problem('CALIZA_WEBHOOK_SECRETS has an empty entry (check for a stray comma)');
     }
     secrets.push(...entries.filter((entry) => entry !== ''));
   }
-  const single = env.CALIZA_WEBHOOK_SECRET?.trim();
+  const single = read.text('CALIZA_WEBHOOK_SECRET');
   if (single) secrets.push(single);
   const unique = [...new Set(secrets)];
   if (unique.length === 0) {
     if (required)
-      problems.push('CALIZA_WEBHOOK_SECRETS or CALIZA_WEBHOOK_SECRET must be set (current secret first)');
+      read.problem('CALIZA_WEBHOOK_SECRETS or CALIZA_WEBHOOK_SECRET must be set (current secret first)');
   } else if (unique.length > MAX_SECRETS) {
-    problems.push(`CALIZA_WEBHOOK_SECRETS lists more than ${MAX_SECRETS} secrets`);
+    read.problem(`CALIZA_WEBHOOK_SECRETS lists more than ${MAX_SECRETS} secrets`);
   }
   return unique;
 }
