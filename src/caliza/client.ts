@@ -1,13 +1,8 @@
 import type { VerificationSession } from './vocabulary';
 import { pathSegmentProblem } from './beneficiary-id';
 import type { CalizaConfig } from './config';
-import { clip, readErrorBody } from './error-body';
-import {
-  CalizaApiError,
-  CalizaInvalidIdError,
-  CalizaUnexpectedResponseError,
-  type HttpMethod,
-} from './errors';
+import { clip, refusalError } from './error-body';
+import { CalizaInvalidIdError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
 import { HttpTransport, type TransportResponse } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
 import { SecretRedactor } from './redactor';
@@ -19,7 +14,6 @@ import {
   parseWebhookUrl,
   type Parsed,
 } from './responses';
-import { parseRetryAfter } from './retry-after';
 import { PasswordGrantTokenProvider, type TokenProvider } from './token-provider';
 import type { Beneficiary, CreateBeneficiaryRequest, Integrator } from './types';
 
@@ -179,15 +173,7 @@ export class CalizaClient {
       response = await this.send(method, path, token, body, signal);
     }
     if (response.status < 200 || response.status >= 300) {
-      const retryAfterMs = parseRetryAfter(response.retryAfter, this.now());
-      throw new CalizaApiError({
-        endpoint: 'api',
-        method,
-        path,
-        status: response.status,
-        ...readErrorBody(response.body, this.redactor),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
+      throw refusalError({ endpoint: 'api', method, path }, response, this.redactor, this.now());
     }
     const parsed = parse(response.body);
     if (!parsed.success) {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { CalizaApiError, type CalizaCallTarget } from './errors';
+import type { TransportResponse } from './http-transport';
 import type { SecretRedactor } from './redactor';
+import { parseRetryAfter } from './retry-after';
 
 /** Long enough for any real Caliza message; bounds what an HTML error page could push into a message. */
 const MAX_FIELD_LENGTH = 300;
@@ -67,4 +70,23 @@ export function readErrorBody(body: unknown, redactor: SecretRedactor): CalizaEr
     if (messages.length > 0) fields.errors = messages;
   }
   return fields;
+}
+
+/**
+ * The error for a non-2xx answer, the same for the Core API and the token endpoint: Caliza's code and
+ * message read from the body (scrubbed), and its Retry-After as a delay from `now`.
+ */
+export function refusalError(
+  target: CalizaCallTarget,
+  response: Pick<TransportResponse, 'status' | 'body' | 'retryAfter'>,
+  redactor: SecretRedactor,
+  now: number,
+): CalizaApiError {
+  const retryAfterMs = parseRetryAfter(response.retryAfter, now);
+  return new CalizaApiError({
+    ...target,
+    status: response.status,
+    ...readErrorBody(response.body, redactor),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
 }

@@ -9,10 +9,40 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 /** Which endpoint failed: the Core API or the OAuth2 token endpoint. */
 export type CalizaEndpoint = 'api' | 'token';
 
-export interface CalizaApiErrorInit {
+/** Which call failed: enough to name it in a message, never its headers or body. */
+export interface CalizaCallTarget {
   endpoint: CalizaEndpoint;
   method: HttpMethod;
+  /** Request path (relative to the API base URL, or the token URL's path). */
   path: string;
+}
+
+/** What every failed Caliza call has: the call it was, and a JSON form with the fields a subclass adds. */
+export abstract class CalizaCallError extends Error {
+  readonly endpoint: CalizaEndpoint;
+  readonly method: HttpMethod;
+  readonly path: string;
+
+  protected constructor(message: string, target: CalizaCallTarget) {
+    super(message);
+    this.endpoint = target.endpoint;
+    this.method = target.method;
+    this.path = target.path;
+  }
+
+  /** Own fields only: an error never holds the axios error, so there is nothing secret to leave out. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, ...Object.fromEntries(Object.entries(this)) };
+  }
+}
+
+/** How a message names the call: `Caliza GET /v1/…` or `Caliza token endpoint POST /…`. */
+function callName(target: CalizaCallTarget): string {
+  const service = target.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
+  return `${service} ${target.method} ${target.path}`;
+}
+
+export interface CalizaApiErrorInit extends CalizaCallTarget {
   status: number;
   code?: string;
   calizaMessage?: string;
@@ -22,11 +52,7 @@ export interface CalizaApiErrorInit {
 }
 
 /** Caliza (or its token endpoint) answered with a non-2xx status. */
-export class CalizaApiError extends Error {
-  readonly endpoint: CalizaEndpoint;
-  readonly method: HttpMethod;
-  /** Request path (relative to the API base URL, or the token URL's path). */
-  readonly path: string;
+export class CalizaApiError extends CalizaCallError {
   readonly status: number;
   /** Caliza's machine-readable code (e.g. `beneficiary.not_found`), or Keycloak's `error`. */
   readonly code: string | undefined;
@@ -39,10 +65,7 @@ export class CalizaApiError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(init: CalizaApiErrorInit) {
-    super(describeApiError(init));
-    this.endpoint = init.endpoint;
-    this.method = init.method;
-    this.path = init.path;
+    super(describeApiError(init), init);
     this.status = init.status;
     this.code = init.code;
     this.calizaMessage = init.calizaMessage;
@@ -50,29 +73,12 @@ export class CalizaApiError extends Error {
     this.errors = init.errors;
     this.retryAfterMs = init.retryAfterMs;
   }
-
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      message: this.message,
-      endpoint: this.endpoint,
-      method: this.method,
-      path: this.path,
-      status: this.status,
-      code: this.code,
-      calizaMessage: this.calizaMessage,
-      traceId: this.traceId,
-      errors: this.errors,
-      retryAfterMs: this.retryAfterMs,
-    };
-  }
 }
 // On the prototype, so the stack header captured by the base constructor already shows it.
 CalizaApiError.prototype.name = 'CalizaApiError';
 
 function describeApiError(init: CalizaApiErrorInit): string {
-  const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
-  let text = `${target} ${init.method} ${init.path} returned ${init.status}`;
+  let text = `${callName(init)} returned ${init.status}`;
   if (init.code !== undefined) text += ` ${init.code}`;
   if (init.calizaMessage !== undefined) text += `: ${init.calizaMessage}`;
   if (init.errors !== undefined && init.errors.length > 0) text += ` [${init.errors.join('; ')}]`;
@@ -83,10 +89,7 @@ function describeApiError(init: CalizaApiErrorInit): string {
 export type CalizaNetworkReason =
   'timeout' | 'connection_refused' | 'connection_reset' | 'dns' | 'aborted' | 'other';
 
-export interface CalizaNetworkErrorInit {
-  endpoint: CalizaEndpoint;
-  method: HttpMethod;
-  path: string;
+export interface CalizaNetworkErrorInit extends CalizaCallTarget {
   reason: CalizaNetworkReason;
   /** The system or axios error code (e.g. `ECONNREFUSED`), when known. */
   code?: string;
@@ -94,32 +97,14 @@ export interface CalizaNetworkErrorInit {
 }
 
 /** No HTTP answer: timeout, refused or reset connection, DNS failure. */
-export class CalizaNetworkError extends Error {
-  readonly endpoint: CalizaEndpoint;
-  readonly method: HttpMethod;
-  readonly path: string;
+export class CalizaNetworkError extends CalizaCallError {
   readonly reason: CalizaNetworkReason;
   readonly code: string | undefined;
 
   constructor(init: CalizaNetworkErrorInit) {
-    super(describeNetworkError(init));
-    this.endpoint = init.endpoint;
-    this.method = init.method;
-    this.path = init.path;
+    super(describeNetworkError(init), init);
     this.reason = init.reason;
     this.code = init.code;
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      message: this.message,
-      endpoint: this.endpoint,
-      method: this.method,
-      path: this.path,
-      reason: this.reason,
-      code: this.code,
-    };
   }
 }
 CalizaNetworkError.prototype.name = 'CalizaNetworkError';
@@ -134,52 +119,30 @@ const REASON_TEXT: Record<CalizaNetworkReason, string> = {
 };
 
 function describeNetworkError(init: CalizaNetworkErrorInit): string {
-  const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
-  let text = `${target} ${init.method} ${init.path} failed: ${REASON_TEXT[init.reason]}`;
+  let text = `${callName(init)} failed: ${REASON_TEXT[init.reason]}`;
   if (init.reason === 'timeout' && init.timeoutMs !== undefined) text += ` after ${init.timeoutMs} ms`;
   if (init.code !== undefined) text += ` (${init.code})`;
   return text;
 }
 
-export interface CalizaUnexpectedResponseErrorInit {
-  endpoint: CalizaEndpoint;
-  method: HttpMethod;
-  path: string;
+export interface CalizaUnexpectedResponseErrorInit extends CalizaCallTarget {
   status: number;
   /** Where the body differs from the expected shape: field paths and issue kinds, never values. */
   problems: readonly string[];
 }
 
 /** A success status whose body does not have the documented shape (or is too large to read). */
-export class CalizaUnexpectedResponseError extends Error {
-  readonly endpoint: CalizaEndpoint;
-  readonly method: HttpMethod;
-  readonly path: string;
+export class CalizaUnexpectedResponseError extends CalizaCallError {
   readonly status: number;
   readonly problems: readonly string[];
 
   constructor(init: CalizaUnexpectedResponseErrorInit) {
-    const target = init.endpoint === 'token' ? 'Caliza token endpoint' : 'Caliza';
     super(
-      `${target} ${init.method} ${init.path} returned ${init.status} with an unexpected body: ${init.problems.join('; ')}`,
+      `${callName(init)} returned ${init.status} with an unexpected body: ${init.problems.join('; ')}`,
+      init,
     );
-    this.endpoint = init.endpoint;
-    this.method = init.method;
-    this.path = init.path;
     this.status = init.status;
     this.problems = init.problems;
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      message: this.message,
-      endpoint: this.endpoint,
-      method: this.method,
-      path: this.path,
-      status: this.status,
-      problems: this.problems,
-    };
   }
 }
 CalizaUnexpectedResponseError.prototype.name = 'CalizaUnexpectedResponseError';
@@ -202,11 +165,3 @@ export class CalizaInvalidIdError extends TypeError {
 CalizaInvalidIdError.prototype.name = 'CalizaInvalidIdError';
 
 export type CalizaError = CalizaApiError | CalizaNetworkError | CalizaUnexpectedResponseError;
-
-export function isCalizaError(error: unknown): error is CalizaError {
-  return (
-    error instanceof CalizaApiError ||
-    error instanceof CalizaNetworkError ||
-    error instanceof CalizaUnexpectedResponseError
-  );
-}

@@ -17,7 +17,6 @@ export {
   CalizaInvalidIdError,
   CalizaNetworkError,
   CalizaUnexpectedResponseError,
-  isCalizaError,
   type CalizaEndpoint,
   type CalizaError,
   type CalizaNetworkReason,

@@ -1,11 +1,10 @@
 import type { CalizaConfig } from './config';
-import { readErrorBody } from './error-body';
-import { CalizaApiError, CalizaUnexpectedResponseError } from './errors';
+import { refusalError } from './error-body';
+import { CalizaUnexpectedResponseError } from './errors';
 import { HttpTransport } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
 import { parseTokenResponse } from './responses';
 import { SecretRedactor } from './redactor';
-import { parseRetryAfter } from './retry-after';
 
 export interface TokenProvider {
   getToken(): Promise<string>;
@@ -92,15 +91,8 @@ export class PasswordGrantTokenProvider implements TokenProvider {
       body: form.toString(),
     });
     if (response.status < 200 || response.status >= 300) {
-      const retryAfterMs = parseRetryAfter(response.retryAfter, this.now());
-      throw new CalizaApiError({
-        endpoint: 'token',
-        method: 'POST',
-        path: this.tokenPath,
-        status: response.status,
-        ...readErrorBody(response.body, this.redactor),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
+      const target = { endpoint: 'token', method: 'POST', path: this.tokenPath } as const;
+      throw refusalError(target, response, this.redactor, this.now());
     }
     const parsed = parseTokenResponse(response.body);
     if (!parsed.success) {
