@@ -33,6 +33,12 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+/** What ships is src/ alone: the Caliza double and the local launcher are development tools beside it. */
+const SHIPS_ALONE = {
+  group: ['**/caliza-double', '**/caliza-double/**', '**/dev', '**/dev/**'],
+  message: 'src/ ships to production: it must not import the Caliza double or the dev tools.',
+};
+
 export default tseslint.config(
   {
     ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'test-results/'],
@@ -93,10 +99,25 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          patterns: [SHIPS_ALONE],
+        },
+      ],
+    },
+  },
+  {
+    // The parts are assembled by the composition root (src/service); a part never reaches back into it.
+    // Only a process entry (a `main.ts`) asks the root for the parts it runs.
+    files: ['src/activities/**/*.ts', 'src/client/**/*.ts', 'src/codec/**/*.ts', 'src/webhooks/**/*.ts'],
+    ignores: ['**/main.ts', '**/*-main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
           patterns: [
+            SHIPS_ALONE,
             {
-              group: ['**/caliza-double', '**/caliza-double/**', '**/dev', '**/dev/**'],
-              message: 'src/ ships to production: it must not import the Caliza double or the dev tools.',
+              group: ['**/service', '**/service/**'],
+              message: 'A part must not import the composition root that assembles it (docs/structure.md).',
             },
           ],
         },

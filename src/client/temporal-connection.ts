@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../codec';
-import { temporalSettingsFromEnv } from '../service/config';
+import { temporalSettingsFromEnv } from './temporal-settings';
 
 export interface TemporalTarget {
   client: Client;

@@ -5,7 +5,6 @@
  * defaults and meaning, in `env-vars.ts` (and the README's table, which a test keeps in step).
  */
 import type { PayloadCodec } from '@temporalio/common';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { type CalizaConfig, loadCalizaConfig } from '../caliza';
 import {
   type CodecServerOptions,
@@ -13,8 +12,14 @@ import {
   encryptionCodecFromEnv,
   KEYS_VARIABLE,
 } from '../codec';
-import { DEFAULT_TASK_QUEUE } from '../contracts';
+import { type TemporalSettings, temporalSettingsFromEnv } from '../client/temporal-settings';
 import { type Env, EnvReader } from '../env-readers';
+
+export {
+  type TemporalSettings,
+  taskQueueFromEnv,
+  temporalSettingsFromEnv,
+} from '../client/temporal-settings';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_RETRY_AFTER_SECONDS,
@@ -30,15 +35,6 @@ import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
 /** The processes this service is made of; one OS process may run any of them together. */
 export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
-
-/** What envconfig yields: valid for both the client's and the worker's connection. */
-type ConnectionOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
-
-export interface TemporalSettings {
-  connectionOptions: ConnectionOptions;
-  namespace: string;
-  taskQueue: string;
-}
 
 /** The receiver's settings; with no `secrets`, the integrator's secret is read from Caliza. */
 export interface WebhookSettings extends Omit<WebhookConfig, 'logLevel'> {
@@ -67,24 +63,6 @@ export class ServiceConfigError extends Error {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ServiceConfigError';
   }
-}
-
-/** Task queue shared by the worker and every client; TEMPORAL_TASK_QUEUE overrides it. */
-export function taskQueueFromEnv(env: Env = process.env): string {
-  return new EnvReader(env).text('TEMPORAL_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
-}
-
-/** Temporal's standard environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profile). */
-export function temporalSettingsFromEnv(env: Env = process.env): TemporalSettings {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  const config = loadClientConnectConfig({ overrideEnvVars: defined });
-  return {
-    connectionOptions: config.connectionOptions,
-    namespace: config.namespace ?? 'default',
-    taskQueue: taskQueueFromEnv(env),
-  };
 }
 
 /** The problems an error lists, one per line; any other error is one problem. */
