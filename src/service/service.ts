@@ -154,6 +154,7 @@ export class VerificationService {
       secrets,
       bodyLimitBytes: settings.bodyLimitBytes,
       retryAfterSeconds: settings.retryAfterSeconds,
+      forward: settings.forward,
       delivery: this.deps.wrapDelivery ? this.deps.wrapDelivery(delivery) : delivery,
       deliveryTimeoutMs: deliveryTimeoutFor(settings.temporalTimeoutMs),
       readiness: temporalReadiness(
