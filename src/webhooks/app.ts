@@ -59,9 +59,20 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+  // No route of this app takes a body but the webhook (whose plugin reads it raw): any other body is read
+  // up to the limit and dropped, so a stray POST is a plain 404 and never a parse error.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
-  void app.register(calizaWebhookPlugin, { handler, path: options.path ?? DEFAULT_WEBHOOK_PATH });
+  const path = options.path ?? DEFAULT_WEBHOOK_PATH;
+  app.setNotFoundHandler((request, reply) => {
+    // A method Fastify has no route for (PROPFIND, TRACE) on the webhook path is still a wrong method.
+    const refused = pathOf(request.url) === path ? handler.checkHead(request.method, {}, request.log) : null;
+    if (refused) return reply.code(refused.status).headers(refused.headers).send(refused.body);
+    return reply.code(404).send({ error: 'not found' });
+  });
+
+  void app.register(calizaWebhookPlugin, { handler, path });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -87,4 +98,9 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
   });
 
   return app;
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
