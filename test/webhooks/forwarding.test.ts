@@ -12,7 +12,7 @@ import { createWebhookHandler, type RunningWebhookReceiver } from '../../src/web
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, createTestWorker, uniqueTaskQueue } from '../support/temporal';
 import { RecordingDownstream } from './downstream';
-import { envelopeBody, postSigned, RecordingDelivery, sample, send } from './support';
+import { devServerSettings, envelopeBody, postSigned, RecordingDelivery, sample, send } from './support';
 
 const SECRET = 'whsec_forwarding_tests_0123456789';
 const FORWARD_TIMEOUT_MS = 500;
@@ -47,11 +47,7 @@ describe('forwarding to the integrator’s endpoint (real downstream, dev server
   const startReceiver = async (forwardAll: boolean, taskQueue: string) => {
     const service = new VerificationService(
       embeddedConfig({
-        temporal: {
-          connectionOptions: { address: process.env.TEST_TEMPORAL_ADDRESS ?? '' },
-          namespace: 'default',
-          taskQueue,
-        },
+        temporal: devServerSettings(taskQueue),
         webhooks: webhookSettings({
           port: 0,
           host: '127.0.0.1',
