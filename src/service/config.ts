@@ -139,6 +139,7 @@ export function webhookSettings(overrides: Partial<WebhookSettings> = {}): Webho
     bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
     temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+    forward: null,
     ...overrides,
   };
 }

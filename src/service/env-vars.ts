@@ -146,6 +146,24 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['webhooks'],
   },
   {
+    variable: '`WEBHOOK_FORWARD_URL`',
+    default: 'unset',
+    meaning: "the integrator's endpoint: events the service does not act on are forwarded there",
+    readBy: ['webhooks'],
+  },
+  {
+    variable: '`WEBHOOK_FORWARD_ALL`',
+    default: '`false`',
+    meaning: '`true`: forward the verification outcomes too, after signalling them',
+    readBy: ['webhooks'],
+  },
+  {
+    variable: '`WEBHOOK_FORWARD_TIMEOUT_MS`',
+    default: '`1000`',
+    meaning: 'bound on one forward; with `WEBHOOK_FORWARD_ALL`, plus the signal deadline + 500 ms, ≤ 4500',
+    readBy: ['webhooks'],
+  },
+  {
     variable: '`WEBHOOK_SECRET_REFRESH_MS`',
     default: '`60000`',
     meaning: 'how often a secret read from Caliza is read again',

@@ -12,15 +12,18 @@ import { VerificationClient } from '../client/verification-client';
 import { type CodecServerHandle, startCodecServer } from '../codec';
 import type { Logger } from '../logger';
 import {
+  createWebhookHandler,
   type EventDelivery,
   type RunningWebhookReceiver,
   startWebhookReceiver,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
   temporalEventDelivery,
   temporalReadiness,
 } from '../webhooks';
 import { deliveryTimeoutFor } from '../webhooks/config';
 import { WebhookSecretSource } from '../webhooks/webhook-secret-source';
-import type { ServiceConfig } from './config';
+import type { ServiceConfig, WebhookSettings } from './config';
 import {
   type VerificationWorkerOptions,
   checkSearchAttributes,
@@ -132,9 +135,40 @@ export class VerificationService {
    * `secretRefreshMs`, and keeps accepting the previous one for a grace period after a rotation.
    */
   async startWebhooks(): Promise<RunningWebhookReceiver> {
+    const settings = this.webhookSettings();
+    const client = await this.client();
+    const receiver = await startWebhookReceiver({
+      ...(await this.webhookHandlerOptions(settings)),
+      port: settings.port,
+      host: settings.host,
+      path: settings.path,
+      readiness: temporalReadiness(
+        client,
+        settings.readinessTimeoutMs !== undefined ? { timeoutMs: settings.readinessTimeoutMs } : {},
+      ),
+    });
+    this.closers.push({ name: 'webhook receiver', close: () => receiver.close() });
+    return receiver;
+  }
+
+  /**
+   * The receiver's handler alone, for an integrator who mounts it in their own Fastify or Express app
+   * (`calizaWebhookPlugin`, `calizaWebhookMiddleware`): the same checks, signal and forward as the
+   * receiver's, from the same configuration.
+   */
+  async webhookHandler(): Promise<WebhookHandler> {
+    const handler = createWebhookHandler(await this.webhookHandlerOptions(this.webhookSettings()));
+    this.closers.push({ name: 'webhook handler', close: () => handler.close() });
+    return handler;
+  }
+
+  private webhookSettings(): WebhookSettings {
     const settings = this.config.webhooks;
     if (!settings) throw new Error('the webhook receiver is not configured');
-    const client = await this.client();
+    return settings;
+  }
+
+  private async webhookHandlerOptions(settings: WebhookSettings): Promise<WebhookHandlerOptions> {
     let secrets: readonly string[] | (() => readonly string[]) = settings.secrets;
     if (settings.secrets.length === 0) {
       const caliza = this.caliza();
@@ -147,24 +181,16 @@ export class VerificationService {
     const delivery = temporalEventDelivery(await this.verifications(), {
       timeoutMs: settings.temporalTimeoutMs,
     });
-    const receiver = await startWebhookReceiver({
-      port: settings.port,
-      host: settings.host,
-      path: settings.path,
+    return {
       secrets,
       bodyLimitBytes: settings.bodyLimitBytes,
       retryAfterSeconds: settings.retryAfterSeconds,
+      forward: settings.forward,
       delivery: this.deps.wrapDelivery ? this.deps.wrapDelivery(delivery) : delivery,
       deliveryTimeoutMs: deliveryTimeoutFor(settings.temporalTimeoutMs),
-      readiness: temporalReadiness(
-        client,
-        settings.readinessTimeoutMs !== undefined ? { timeoutMs: settings.readinessTimeoutMs } : {},
-      ),
       logger: this.logger.child({ component: 'webhooks' }),
       ...(this.deps.registry && { registry: this.deps.registry }),
-    });
-    this.closers.push({ name: 'webhook receiver', close: () => receiver.close() });
-    return receiver;
+    };
   }
 
   async startCodecServer(overrides: { allowedOrigins?: readonly string[] } = {}): Promise<CodecServerHandle> {

@@ -13,6 +13,13 @@ export const DEFAULT_TEMPORAL_TIMEOUT_MS = 3_000;
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** Each secret costs one HMAC per delivery; rotation needs two. */
 export const MAX_SECRETS = 5;
+/**
+ * What one webhook may spend on Temporal and the forward together: Caliza expects an answer within 5 s, and
+ * the rest is left for reading the body and answering.
+ */
+export const ANSWER_BUDGET_MS = 4_500;
+/** A forward that needs longer than this is better answered 504 and retried by Caliza. */
+export const DEFAULT_FORWARD_TIMEOUT_MS = 1_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -27,6 +34,17 @@ export interface WebhookConfig {
   temporalTimeoutMs: number;
   retryAfterSeconds: number;
   logLevel: LogLevel;
+  /** Where events go on to the integrator's own endpoint; null when nothing is forwarded. */
+  forward: ForwardConfig | null;
+}
+
+export interface ForwardConfig {
+  /** The integrator's own webhook endpoint (http or https). */
+  url: string;
+  /** Forward the verification outcomes too (after signalling), not only the events this service ignores. */
+  all: boolean;
+  /** Upper bound on one forward, answer included. */
+  timeoutMs: number;
 }
 
 export class WebhookConfigError extends Error {
@@ -39,6 +57,22 @@ export class WebhookConfigError extends Error {
 /** The receiver's own bound on one delivery: just above the gRPC deadline it gives Temporal. */
 export function deliveryTimeoutFor(temporalTimeoutMs: number): number {
   return temporalTimeoutMs + 500;
+}
+
+/**
+ * Null when a delivery bounded by `deliveryTimeoutMs` and a forward bounded by `forward.timeoutMs` fit in
+ * Caliza's answer window; otherwise why not. The outcomes are signalled first and then forwarded, so with
+ * `all` the two add up; the other events are only forwarded.
+ */
+export function answerBudgetProblem(
+  deliveryTimeoutMs: number,
+  forward: Pick<ForwardConfig, 'all' | 'timeoutMs'>,
+): string | null {
+  const worst = forward.all ? deliveryTimeoutMs + forward.timeoutMs : forward.timeoutMs;
+  if (worst <= ANSWER_BUDGET_MS) return null;
+  return forward.all
+    ? `the Temporal delivery (${deliveryTimeoutMs} ms) and the forward (${forward.timeoutMs} ms) together exceed the ${ANSWER_BUDGET_MS} ms answer budget`
+    : `the forward (${forward.timeoutMs} ms) exceeds the ${ANSWER_BUDGET_MS} ms answer budget`;
 }
 
 export interface WebhookConfigOptions {
@@ -71,9 +105,59 @@ export function loadWebhookConfig(
 
   const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS) ?? 'info';
   const secrets = secretsFrom(read, options.secretRequired ?? true);
+  const forward = forwardFrom(read);
+  if (forward) {
+    const problem = answerBudgetProblem(deliveryTimeoutFor(temporalTimeoutMs), forward);
+    if (problem) {
+      read.problem(
+        `WEBHOOK_TEMPORAL_TIMEOUT_MS + 500 + WEBHOOK_FORWARD_TIMEOUT_MS must be at most ${ANSWER_BUDGET_MS} with WEBHOOK_FORWARD_ALL=true: ${problem}`,
+      );
+    }
+  }
 
   read.throwIfAny((problems) => new WebhookConfigError([...problems]));
-  return { port, host, path, secrets, bodyLimitBytes, temporalTimeoutMs, retryAfterSeconds, logLevel };
+  return {
+    port,
+    host,
+    path,
+    secrets,
+    bodyLimitBytes,
+    temporalTimeoutMs,
+    retryAfterSeconds,
+    logLevel,
+    forward,
+  };
+}
+
+/** WEBHOOK_FORWARD_URL turns forwarding on; WEBHOOK_FORWARD_ALL and the timeout mean nothing without it. */
+function forwardFrom(read: EnvReader): ForwardConfig | null {
+  const timeoutMs =
+    read.integer('WEBHOOK_FORWARD_TIMEOUT_MS', 100, ANSWER_BUDGET_MS) ?? DEFAULT_FORWARD_TIMEOUT_MS;
+  const all = read.boolean('WEBHOOK_FORWARD_ALL') ?? false;
+  const url = read.text('WEBHOOK_FORWARD_URL');
+  if (url === undefined) {
+    if (all) read.problem('WEBHOOK_FORWARD_ALL=true needs WEBHOOK_FORWARD_URL');
+    return null;
+  }
+  const problem = forwardUrlProblem(url);
+  if (problem) {
+    read.problem(`WEBHOOK_FORWARD_URL ${problem}`);
+    return null;
+  }
+  return { url, all, timeoutMs };
+}
+
+/** Null when `url` can be forwarded to; otherwise why not (the URL itself is not repeated: it may hold a token). */
+export function forwardUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'must be an absolute http or https URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https URL';
+  if (parsed.username || parsed.password) return 'must not carry credentials';
+  return null;
 }
 
 /** Null when `path` can be the webhook route; otherwise why not. */

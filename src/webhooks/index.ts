@@ -17,3 +17,13 @@ export {
   type EnvelopeParseResult,
 } from './envelope';
 export { WebhookMetrics, DELIVERY_RESULTS, type DeliveryResultLabel } from './metrics';
+export {
+  createWebhookHandler,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+  type WebhookRequest,
+  type WebhookResponse,
+} from './handler';
+export { calizaWebhookPlugin, type CalizaWebhookPluginOptions } from './fastify-plugin';
+export { calizaWebhookMiddleware, type WebhookMiddleware } from './express-middleware';
+export { WebhookForwarder, type ForwardOptions, type ForwardResult, type ForwardOutcome } from './forwarder';

@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { OUTCOME_OPERATIONS, type OutcomeOperation } from '../contracts';
+import { FORWARD_OUTCOMES, type ForwardOutcome } from './forwarder';
 
 export const DELIVERY_RESULTS = [
   'accepted',
@@ -7,6 +8,8 @@ export const DELIVERY_RESULTS = [
   'already_ended',
   'duplicate',
   'ignored',
+  'forwarded',
+  'forward_failed',
   'bad_signature',
   'bad_request',
   'too_large',
@@ -25,6 +28,8 @@ export class WebhookMetrics {
   private readonly duplicates: Counter;
   private readonly alreadyEnded: Counter<'operation'>;
   private readonly signalSeconds: Histogram<'result'>;
+  private readonly forwards: Counter<'outcome'>;
+  private readonly forwardSeconds: Histogram<'outcome'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -59,10 +64,24 @@ export class WebhookMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
       registers,
     });
+    this.forwards = new Counter({
+      name: 'caliza_webhook_forwards_total',
+      help: "Webhooks forwarded to the integrator's endpoint, by outcome (delivered = 2xx, rejected = other status, timeout, unreachable)",
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.forwardSeconds = new Histogram({
+      name: 'caliza_webhook_forward_duration_seconds',
+      help: "Time for the integrator's endpoint to answer a forwarded webhook (or fail to), by outcome",
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4.5],
+      registers,
+    });
     // Every result shows from the first scrape, at zero, so rates and alerts need no special case.
     for (const result of DELIVERY_RESULTS) this.deliveries.inc({ result }, 0);
     for (const reason of ['missing', 'invalid'] as const) this.signatureFailures.inc({ reason }, 0);
     for (const operation of OUTCOME_OPERATIONS) this.alreadyEnded.inc({ operation }, 0);
+    for (const outcome of FORWARD_OUTCOMES) this.forwards.inc({ outcome }, 0);
   }
 
   delivery(result: DeliveryResultLabel): void {
@@ -86,5 +105,10 @@ export class WebhookMetrics {
     seconds: number,
   ): void {
     this.signalSeconds.observe({ result }, seconds);
+  }
+
+  forward(outcome: ForwardOutcome, seconds: number): void {
+    this.forwards.inc({ outcome });
+    this.forwardSeconds.observe({ outcome }, seconds);
   }
 }

@@ -11,6 +11,7 @@ describe('webhook receiver configuration', () => {
       temporalTimeoutMs: 3_000,
       retryAfterSeconds: 5,
       logLevel: 'info',
+      forward: null,
     });
   });
 
@@ -35,6 +36,7 @@ describe('webhook receiver configuration', () => {
       temporalTimeoutMs: 1500,
       retryAfterSeconds: 30,
       logLevel: 'debug',
+      forward: null,
     });
   });
 
@@ -97,5 +99,80 @@ describe('webhook receiver configuration', () => {
     expect(() => loadWebhookConfig({ CALIZA_WEBHOOK_SECRET: 's', WEBHOOK_PATH: '/metrics' })).toThrow(
       /WEBHOOK_PATH/,
     );
+  });
+
+  describe('forwarding', () => {
+    const base = { CALIZA_WEBHOOK_SECRET: 's' };
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        loadWebhookConfig({ ...base, ...env });
+      } catch (err) {
+        if (err instanceof WebhookConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+
+    it('forwards only the events it does not act on, within 1 s, by default', () => {
+      expect(
+        loadWebhookConfig({ ...base, WEBHOOK_FORWARD_URL: 'https://hooks.example/caliza' }).forward,
+      ).toEqual({ url: 'https://hooks.example/caliza', all: false, timeoutMs: 1_000 });
+    });
+
+    it('reads WEBHOOK_FORWARD_ALL and WEBHOOK_FORWARD_TIMEOUT_MS', () => {
+      const config = loadWebhookConfig({
+        ...base,
+        WEBHOOK_FORWARD_URL: 'http://10.0.0.5:8080/hooks',
+        WEBHOOK_FORWARD_ALL: 'TRUE',
+        WEBHOOK_FORWARD_TIMEOUT_MS: '1000',
+      });
+      expect(config.forward).toEqual({ url: 'http://10.0.0.5:8080/hooks', all: true, timeoutMs: 1_000 });
+    });
+
+    it('lets the Temporal delivery and the forward together fill Caliza’s budget, and not more', () => {
+      // 3000 + 500 + 1000 = 4500: exactly the budget.
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: 'http://h/x', WEBHOOK_FORWARD_ALL: 'true' })).toEqual([]);
+      const over = problemsOf({
+        WEBHOOK_FORWARD_URL: 'http://h/x',
+        WEBHOOK_FORWARD_ALL: 'true',
+        WEBHOOK_FORWARD_TIMEOUT_MS: '1001',
+      });
+      expect(over).toHaveLength(1);
+      expect(over[0]).toMatch(/^WEBHOOK_TEMPORAL_TIMEOUT_MS \+ 500 \+ WEBHOOK_FORWARD_TIMEOUT_MS .*4500/);
+      // Lowering the Temporal deadline makes room for a slower downstream.
+      expect(
+        problemsOf({
+          WEBHOOK_FORWARD_URL: 'http://h/x',
+          WEBHOOK_FORWARD_ALL: 'true',
+          WEBHOOK_FORWARD_TIMEOUT_MS: '2000',
+          WEBHOOK_TEMPORAL_TIMEOUT_MS: '2000',
+        }),
+      ).toEqual([]);
+      // Events that are only forwarded may use the whole budget.
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: 'http://h/x', WEBHOOK_FORWARD_TIMEOUT_MS: '4500' })).toEqual(
+        [],
+      );
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: 'http://h/x', WEBHOOK_FORWARD_TIMEOUT_MS: '4501' })).toEqual([
+        'WEBHOOK_FORWARD_TIMEOUT_MS must be an integer from 100 to 4500',
+      ]);
+    });
+
+    it('refuses a URL that is not http(s), carries credentials, or is missing while forwarding all', () => {
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: 'ftp://h/x' })).toEqual([
+        'WEBHOOK_FORWARD_URL must be an http or https URL',
+      ]);
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: '/relative' })).toEqual([
+        'WEBHOOK_FORWARD_URL must be an absolute http or https URL',
+      ]);
+      const withToken = problemsOf({ WEBHOOK_FORWARD_URL: 'https://user:p4ss-word@h/x' });
+      expect(withToken).toEqual(['WEBHOOK_FORWARD_URL must not carry credentials']);
+      expect(withToken.join()).not.toContain('p4ss-word');
+      expect(problemsOf({ WEBHOOK_FORWARD_ALL: 'true' })).toEqual([
+        'WEBHOOK_FORWARD_ALL=true needs WEBHOOK_FORWARD_URL',
+      ]);
+      expect(problemsOf({ WEBHOOK_FORWARD_URL: 'http://h/x', WEBHOOK_FORWARD_ALL: 'maybe' })).toEqual([
+        'WEBHOOK_FORWARD_ALL must be true or false',
+      ]);
+    });
   });
 });

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { SIGNATURE_HEADER, signWebhookBody } from '../../src/caliza/signature';
 import type { DeliveryResult } from '../../src/client/verification-client';
 import type { VerificationEvent } from '../../src/contracts';
+import type { TemporalSettings } from '../../src/service/config';
 import type { EventDelivery } from '../../src/webhooks';
 
 export interface Answer {
@@ -128,4 +129,12 @@ export function sample(metricsText: string, series: string): number {
     if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
   }
   return Number.NaN;
+}
+
+/** The service's Temporal settings for the dev server that the global setup started. */
+export function devServerSettings(taskQueue: string): TemporalSettings {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address)
+    throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup)');
+  return { connectionOptions: { address }, namespace: 'default', taskQueue };
 }
