@@ -31,6 +31,7 @@ import {
   loadWebhookConfig,
 } from '../webhooks/config';
 import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
+import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT } from './admin-server';
 
 /** The processes this service is made of; one OS process may run any of them together. */
 export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
@@ -54,8 +55,14 @@ export interface ServiceConfig {
   codecServer: Omit<CodecServerOptions, 'codec'> | null;
   /** A prebuilt workflow bundle; the source is bundled at start-up otherwise. */
   workflowBundlePath: string | null;
-  /** host:port serving the SDK's metrics for Prometheus; off when null. */
-  metricsAddress: string | null;
+  /** Where `/livez`, `/readyz` and `/metrics` are served (ADMIN_PORT, ADMIN_HOST); off when null. */
+  admin: AdminSettings | null;
+}
+
+export interface AdminSettings {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
 }
 
 export class ServiceConfigError extends Error {
@@ -106,10 +113,10 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
   }
   const secretRefreshMs = read.integer('WEBHOOK_SECRET_REFRESH_MS', 1_000);
-  const metricsAddress = read.text('SDK_METRICS_ADDRESS') ?? null;
-  if (metricsAddress !== null && !/^[^\s:/]+:\d{1,5}$/.test(metricsAddress)) {
-    problems.push('SDK_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9464');
-  }
+  const admin: AdminSettings = {
+    port: read.port('ADMIN_PORT') ?? DEFAULT_ADMIN_PORT,
+    host: read.text('ADMIN_HOST') ?? DEFAULT_ADMIN_HOST,
+  };
   if (problems.length > 0 || temporal === null) throw new ServiceConfigError(problems);
 
   let webhooks: WebhookSettings | null = null;
@@ -124,7 +131,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     payloadCodec,
     codecServer,
     workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
-    metricsAddress,
+    admin,
   };
 }
 
@@ -153,7 +160,7 @@ export function embeddedConfig(
     payloadCodec: null,
     codecServer: null,
     workflowBundlePath: null,
-    metricsAddress: null,
+    admin: null,
     ...config,
   };
 }

@@ -202,10 +202,17 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker'],
   },
   {
-    variable: '`SDK_METRICS_ADDRESS`',
-    default: 'unset (off)',
-    meaning: "`host:port` where the worker serves the SDK's Prometheus metrics",
-    readBy: ['worker'],
+    variable: '`ADMIN_PORT`',
+    default: '`9090`',
+    meaning:
+      "admin server of every process: `/livez`, `/readyz`, `/metrics` (the SDK's and the service's metrics); `0` picks a free port (docs/observing.md)",
+    readBy: ['worker', 'webhooks', 'codec-server'],
+  },
+  {
+    variable: '`ADMIN_HOST`',
+    default: '`0.0.0.0`',
+    meaning: 'interface the admin server listens on',
+    readBy: ['worker', 'webhooks', 'codec-server'],
   },
   {
     variable: '`LOG_LEVEL`',

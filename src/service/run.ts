@@ -7,9 +7,15 @@ import { EncryptionCodec } from '../codec';
 import { createLogger } from '../logger';
 import { type ServicePart, loadServiceConfig } from './config';
 import { installRuntime } from './runtime';
+import { SdkMetrics } from './sdk-metrics';
 import { VerificationService } from './service';
 
-/** Longest wait for in-flight work at shutdown (the worker's own grace time is 10 s) before exiting anyway. */
+/**
+ * Longest wait for in-flight work at shutdown before exiting anyway: the receiver answers the requests in
+ * flight (each bounded by its 3.5 s delivery timeout), then the worker lets its activities finish for its
+ * 10 s grace time (WORKER_SHUTDOWN_GRACE_MS) and completes its workflow tasks. A pod's
+ * terminationGracePeriodSeconds must exceed this (docs/observing.md).
+ */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
 const PART_NAMES: Record<ServicePart, string> = {
@@ -24,11 +30,10 @@ export async function runService(
 ): Promise<void> {
   const config = loadServiceConfig(parts, env);
   const logger = createLogger(parts.length === 1 ? (parts[0] as string) : 'service');
-  // The SDK's native runtime serves the worker (and its metrics); the other parts use the plain client.
-  if (parts.includes('worker') || config.metricsAddress) {
-    installRuntime(logger, config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
-  }
-  const service = new VerificationService(config, { logger });
+  // The SDK's native runtime serves the worker (and collects its metrics); the other parts use the plain client.
+  const sdkMetrics = parts.includes('worker') ? new SdkMetrics() : null;
+  if (sdkMetrics) installRuntime(logger, { metrics: sdkMetrics });
+  const service = new VerificationService(config, { logger, ...(sdkMetrics && { sdkMetrics }) });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -62,6 +67,10 @@ export async function runService(
       address: temporal.connectionOptions.address ?? 'localhost:7233',
       namespace: temporal.namespace,
     };
+    if (config.admin) {
+      const admin = await service.startAdmin();
+      logger.info({ port: admin.port, paths: ['/livez', '/readyz', '/metrics'] }, 'admin server listening');
+    }
     let workerDone: Promise<void> | null = null;
     if (parts.includes('worker')) {
       workerDone = (await service.startWorker()).done;

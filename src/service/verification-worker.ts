@@ -47,6 +47,9 @@ export const WORKER_TUNING_DEFAULTS = {
   maxConcurrentWorkflowTaskExecutions: 20,
 } as const satisfies NonNullable<VerificationWorkerOptions['tuning']>;
 
+/** In-flight Caliza calls get this long to finish before they are cancelled at shutdown. */
+export const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+
 export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -57,8 +60,7 @@ export async function createVerificationWorker(options: VerificationWorkerOption
       : { workflowsPath: require.resolve('../workflows') }),
     activities: options.activities,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
-    // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
     ...WORKER_TUNING_DEFAULTS,
     ...options.tuning,
   });
