@@ -32,6 +32,7 @@ import {
 } from '../webhooks/config';
 import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT } from './admin-server';
+import { type TracingSettings, tracingSettingsFromEnv } from './tracing';
 
 /** The processes this service is made of; one OS process may run any of them together. */
 export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
@@ -57,6 +58,8 @@ export interface ServiceConfig {
   workflowBundlePath: string | null;
   /** Where `/livez`, `/readyz` and `/metrics` are served (ADMIN_PORT, ADMIN_HOST); off when null. */
   admin: AdminSettings | null;
+  /** From the standard OTEL_* variables; off when null (the default). */
+  tracing: TracingSettings | null;
 }
 
 export interface AdminSettings {
@@ -132,6 +135,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     codecServer,
     workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
     admin,
+    tracing: tracingSettingsFromEnv(env, `caliza-kyc-${parts.join('-')}`),
   };
 }
 
@@ -161,6 +165,7 @@ export function embeddedConfig(
     codecServer: null,
     workflowBundlePath: null,
     admin: null,
+    tracing: null,
     ...config,
   };
 }

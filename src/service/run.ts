@@ -8,6 +8,7 @@ import { createLogger } from '../logger';
 import { type ServicePart, loadServiceConfig } from './config';
 import { installRuntime } from './runtime';
 import { SdkMetrics } from './sdk-metrics';
+import { Tracing } from './tracing';
 import { VerificationService } from './service';
 
 /**
@@ -33,7 +34,20 @@ export async function runService(
   // The SDK's native runtime serves the worker (and collects its metrics); the other parts use the plain client.
   const sdkMetrics = parts.includes('worker') ? new SdkMetrics() : null;
   if (sdkMetrics) installRuntime(logger, { metrics: sdkMetrics });
-  const service = new VerificationService(config, { logger, ...(sdkMetrics && { sdkMetrics }) });
+  const tracing = config.tracing ? Tracing.fromSettings(config.tracing) : null;
+  const service = new VerificationService(config, {
+    logger,
+    ...(sdkMetrics && { sdkMetrics }),
+    ...(tracing && { tracing }),
+  });
+  // The spans still buffered are exported once every part has stopped.
+  const closeAll = async (): Promise<void> => {
+    try {
+      await service.close();
+    } finally {
+      await tracing?.shutdown().catch(() => undefined);
+    }
+  };
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -45,7 +59,7 @@ export async function runService(
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     forced.unref();
-    service.close().then(
+    closeAll().then(
       () => {
         clearTimeout(forced);
         for (const part of parts) logger.info(`${PART_NAMES[part]} stopped`);
@@ -114,10 +128,10 @@ export async function runService(
     // A worker that stops on its own (a fatal error) ends the process; the other parts serve until a signal.
     if (workerDone) {
       await workerDone;
-      if (!stopping) await service.close();
+      if (!stopping) await closeAll();
     }
   } catch (err) {
-    await service.close().catch(() => undefined);
+    await closeAll().catch(() => undefined);
     throw err;
   }
 }

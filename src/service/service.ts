@@ -24,6 +24,7 @@ import { WebhookSecretSource } from '../webhooks/webhook-secret-source';
 import { AdminServer, type ReadinessCheck } from './admin-server';
 import type { ServiceConfig } from './config';
 import type { SdkMetrics } from './sdk-metrics';
+import type { Tracing } from './tracing';
 import {
   type VerificationWorkerOptions,
   checkSearchAttributes,
@@ -39,6 +40,8 @@ export interface ServiceDependencies {
   registry?: Registry;
   /** The SDK's metrics, collected by the runtime this process installed (`installRuntime`). */
   sdkMetrics?: SdkMetrics;
+  /** The process's tracer (`Tracing.fromSettings(config.tracing)`); no spans are exported when absent. */
+  tracing?: Tracing;
   /** Wraps the receiver's delivery to Temporal, e.g. to time it. */
   wrapDelivery?: (delivery: EventDelivery) => EventDelivery;
 }
@@ -101,6 +104,8 @@ export class VerificationService {
         connection,
         namespace: this.config.temporal.namespace,
         ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
+        // The signal's span carries the receiver's trace into the workflow.
+        ...(this.deps.tracing && { interceptors: this.deps.tracing.clientInterceptors() }),
       });
     })();
     return this.temporalClient;
@@ -124,6 +129,7 @@ export class VerificationService {
       ...(workflowBundlePath && { workflowBundlePath }),
       ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
       ...(tuning && { tuning }),
+      tracing: this.deps.tracing ?? null,
     });
     this.addReadiness({
       part: 'worker',

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, {
   LogController,
   type FastifyError,
@@ -65,6 +66,7 @@ export interface WebhookAppOptions {
 }
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = deliveryTimeoutFor(DEFAULT_TEMPORAL_TIMEOUT_MS);
+const tracer = trace.getTracer('caliza-kyc-temporal/webhooks');
 const DELIVERY_RESULT_LABELS = {
   ACCEPTED: 'accepted',
   RECORDED_AFTER_END: 'recorded_after_end',
@@ -186,7 +188,20 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
-  app.post(path, async (request, reply) => {
+  // One span per delivery, the root of the trace that follows it into the workflow (a no-op unless tracing is on).
+  app.post(path, (request, reply) =>
+    tracer.startActiveSpan(`POST ${path}`, { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        return await receive(request, reply);
+      } finally {
+        span.setAttribute('http.response.status_code', reply.statusCode);
+        if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+    }),
+  );
+
+  const receive = async (request: FastifyRequest, reply: Reply): Promise<Reply> => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     // Step 5: the signature, over the raw bytes, before anything in the body is trusted or parsed.
@@ -226,7 +241,7 @@ export function buildWebhookApp(options: WebhookAppOptions): WebhookApp {
 
     // Step 7: hand it to Temporal, and answer 200 only once Temporal durably holds it.
     return deliver(request, reply, event);
-  });
+  };
 
   /**
    * Hands the event to Temporal, once: a copy of an event Temporal already accepted is answered without a

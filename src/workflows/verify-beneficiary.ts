@@ -3,6 +3,7 @@
  * APPROVED or FAILED result. The decisions live in `verification-machine.ts`; this file only performs the
  * actions the machine asks for and feeds their results back.
  */
+import { type Context as TraceContext, context as traceContext } from '@opentelemetry/api';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -85,8 +86,17 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   /** Set once the run is about to continue as new: a `session` update still waiting then ends. */
   let draining = false;
 
+  /**
+   * The trace of the last webhook taken (its signal's span, when tracing is on): the read that confirms it
+   * joins that trace, so one trace runs from the webhook's arrival to the Caliza call it caused.
+   */
+  let webhookTrace: TraceContext | null = null;
+
   // Handlers are set before the first await so that a signal delivered with the start is never missed.
-  setHandler(verificationEventSignal, (event) => update({ type: 'WEBHOOK', event }));
+  setHandler(verificationEventSignal, (event) => {
+    webhookTrace = traceContext.active();
+    update({ type: 'WEBHOOK', event });
+  });
   setHandler(getStateQuery, () => view(state));
   setHandler(sessionUpdate, async (): Promise<SessionSummary> => {
     await condition(() => state.session !== null || state.outcome !== null || fatal !== null || draining);
@@ -178,7 +188,10 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
           await callCaliza(createVerificationSession, 'CREATE');
           break;
         case 'READ_SESSION':
-          await callCaliza(readVerificationSession, action.purpose);
+          await traceContext.with(
+            action.purpose === 'CONFIRM' && webhookTrace ? webhookTrace : traceContext.active(),
+            () => callCaliza(readVerificationSession, action.purpose),
+          );
           break;
         case 'WAIT': {
           if (continueAsNewDue()) {
