@@ -209,6 +209,14 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker', 'webhooks', 'codec-server'],
   },
   {
+    variable:
+      '`OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_*`, `OTEL_SERVICE_NAME`, `OTEL_SDK_DISABLED`',
+    default: 'unset: tracing off',
+    meaning:
+      'OpenTelemetry tracing, on with `OTEL_TRACES_EXPORTER=otlp` (or `console`) or an OTLP endpoint; the OTLP/HTTP exporter reads its own `OTEL_EXPORTER_OTLP_*` (docs/observing.md)',
+    readBy: ['worker', 'webhooks'],
+  },
+  {
     variable: '`ADMIN_HOST`',
     default: '`0.0.0.0`',
     meaning: 'interface the admin server listens on',

@@ -20,6 +20,7 @@ import {
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
+import { type Env, EnvReader } from '../env-readers';
 
 export type TraceExporterKind = 'otlp' | 'console';
 
@@ -29,22 +30,17 @@ export interface TracingSettings {
   serviceName: string;
 }
 
-type Env = NodeJS.ProcessEnv;
-
 /**
  * On when OTEL_TRACES_EXPORTER names `otlp` or `console`, or when an OTLP endpoint is set; off when
  * OTEL_SDK_DISABLED is true or OTEL_TRACES_EXPORTER is `none` (or unset, with no endpoint: the default).
  */
 export function tracingSettingsFromEnv(env: Env, defaultServiceName: string): TracingSettings | null {
-  const value = (name: string): string => env[name]?.trim() ?? '';
-  if (value('OTEL_SDK_DISABLED').toLowerCase() === 'true') return null;
-  const exporters = value('OTEL_TRACES_EXPORTER')
-    .toLowerCase()
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const read = new EnvReader(env);
+  if (read.text('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return null;
+  const exporters = (read.list('OTEL_TRACES_EXPORTER') ?? []).map((entry) => entry.toLowerCase());
   if (exporters.includes('none')) return null;
-  const endpoint = value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') || value('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const endpoint =
+    read.text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read.text('OTEL_EXPORTER_OTLP_ENDPOINT');
   const exporter: TraceExporterKind | null = exporters.includes('otlp')
     ? 'otlp'
     : exporters.includes('console')
@@ -53,7 +49,7 @@ export function tracingSettingsFromEnv(env: Env, defaultServiceName: string): Tr
         ? 'otlp'
         : null;
   if (exporter === null) return null;
-  return { exporter, serviceName: value('OTEL_SERVICE_NAME') || defaultServiceName };
+  return { exporter, serviceName: read.text('OTEL_SERVICE_NAME') ?? defaultServiceName };
 }
 
 /** The workflow interceptors' module, bundled with the workflow code (dev/workflow-bundle.ts). */
