@@ -1,4 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_TRACING_INTERCEPTORS } from '../src/service/tracing';
 
 const ignore = (): undefined => undefined;
 /** Webpack's progress lines are noise next to a service's own output; its warnings and errors are kept. */
@@ -11,10 +12,14 @@ const quietBundlerLogger = {
   error: console.error,
 };
 
-/** The workflow code as one bundle, the way a worker loads it from `workflowBundle`. */
+/**
+ * The workflow code as one bundle, the way a worker loads it from `workflowBundle`, with the tracing
+ * interceptors (which cost next to nothing while tracing is off), so one bundle serves either way.
+ */
 export async function bundleVerificationWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
+    workflowInterceptorModules: [WORKFLOW_TRACING_INTERCEPTORS],
     logger: quietBundlerLogger,
   });
   return code;

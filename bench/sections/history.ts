@@ -20,6 +20,7 @@ import { runHistoryLengths } from '../../test/support/history';
 import { eventTypeName, runEvents } from '../histories';
 import type { Progress } from '../util';
 import { withTimeout } from '../util';
+import { workerTracingOptions } from '../../src/service/tracing';
 
 export const PATHS = ['webhook', 'polling', 'deadline', 'pending30Days'] as const;
 export type PathName = (typeof PATHS)[number];
@@ -87,6 +88,8 @@ async function runPath(
     connection: ctx.env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: ctx.workflowBundlePath },
+    // The bundle holds the tracing interceptors, whose span sink must be there (tracing itself stays off).
+    sinks: workerTracingOptions(null).sinks,
     activities: caliza.activities,
   });
   const client = new VerificationClient(ctx.env.client, { taskQueue });

@@ -31,7 +31,13 @@ async function callCaliza(
 ): Promise<VerificationSession> {
   const id = requireBeneficiaryId(beneficiaryId);
   // Cancellation (the workflow cancelled, the worker shutting down) aborts the HTTP call in flight.
-  const { cancellationSignal } = Context.current();
+  const { cancellationSignal, info, metricMeter } = Context.current();
+  if (info.attempt > 1) {
+    // Through the activity's metric meter, which labels it with the activity type, next to the SDK's metrics.
+    metricMeter
+      .createCounter('caliza_activity_retries', 'attempts', 'Caliza activity attempts after the first')
+      .add(1);
+  }
   try {
     const session = await call(id, { signal: cancellationSignal });
     log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...sessionLogFields(session) });

@@ -5,6 +5,7 @@ import { clip, refusalError } from './error-body';
 import { CalizaInvalidIdError, CalizaUnexpectedResponseError, type HttpMethod } from './errors';
 import { HttpTransport, type TransportResponse } from './http-transport';
 import { silentLogger, type CalizaLogger } from './logger';
+import type { CalizaMetrics } from './metrics';
 import { SecretRedactor } from './redactor';
 import {
   parseBeneficiary,
@@ -28,6 +29,8 @@ export interface CalizaClientOptions {
   tokenProvider?: TokenProvider;
   /** Clock for token expiry and `Retry-After` dates (tests move it forward). */
   now?: () => number;
+  /** Counts and times every request (the token's too); nothing is counted when absent. */
+  metrics?: CalizaMetrics;
 }
 
 /** Rejects ids that cannot be sent or would change the URL's meaning (`.`/`..` are resolved away). */
@@ -65,16 +68,23 @@ export class CalizaClient {
   private readonly logger: CalizaLogger;
   private readonly now: () => number;
   private readonly baseUrl: string;
+  private readonly metrics: CalizaMetrics | undefined;
 
   constructor(config: CalizaConfig, options: CalizaClientOptions = {}) {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.redactor = new SecretRedactor([config.clientSecret, config.password]);
     this.baseUrl = config.apiBaseUrl.replace(/\/+$/, '');
-    this.transport = new HttpTransport(config.timeoutMs, this.logger);
+    this.metrics = options.metrics;
+    this.transport = new HttpTransport(config.timeoutMs, this.logger, options.metrics);
     this.tokens =
       options.tokenProvider ??
-      new PasswordGrantTokenProvider(config, { logger: this.logger, redactor: this.redactor, now: this.now });
+      new PasswordGrantTokenProvider(config, {
+        logger: this.logger,
+        redactor: this.redactor,
+        now: this.now,
+        ...(options.metrics && { metrics: options.metrics }),
+      });
   }
 
   /** Creates an interactive session, or returns the beneficiary's existing PENDING one. */
@@ -168,6 +178,7 @@ export class CalizaClient {
     if (response.status === 401) {
       // Tokens can be revoked or expire early (server restart, clock skew): refresh once, then give up.
       this.logger.info({ method, path, status: 401 }, 'caliza token rejected; refreshing and retrying once');
+      this.metrics?.tokenRetry();
       this.tokens.invalidate(token);
       token = await this.token(signal);
       response = await this.send(method, path, token, body, signal);

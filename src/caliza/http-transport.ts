@@ -1,7 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import axios, { type AxiosInstance } from 'axios';
 import { CalizaNetworkError, type CalizaEndpoint, type CalizaNetworkReason, type HttpMethod } from './errors';
 import type { CalizaLogger } from './logger';
+import { type CalizaMetrics, calizaRoute } from './metrics';
+
+/** Spans of Caliza calls; a no-op unless the process switched tracing on (OTEL_* variables). */
+const tracer = trace.getTracer('caliza-kyc-temporal/caliza');
 
 /** Caliza's JSON answers are a few KB; anything far larger is not an answer worth buffering. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -35,6 +40,7 @@ export class HttpTransport {
   constructor(
     private readonly timeoutMs: number,
     private readonly logger: CalizaLogger,
+    private readonly metrics?: CalizaMetrics,
   ) {
     this.http = axios.create({
       timeout: timeoutMs,
@@ -49,7 +55,34 @@ export class HttpTransport {
     });
   }
 
-  async send(request: TransportRequest): Promise<TransportResponse> {
+  /** One span per request, a child of whatever is active (the activity's span in the worker). */
+  send(request: TransportRequest): Promise<TransportResponse> {
+    const route = calizaRoute(request.endpoint, request.method, request.path);
+    return tracer.startActiveSpan(
+      `Caliza ${route}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': request.method, 'url.path': route } },
+      async (span) => {
+        const started = performance.now();
+        const record = (status: number | string): void => {
+          this.metrics?.request(route, status, (performance.now() - started) / 1000);
+          span.setAttribute(typeof status === 'number' ? 'http.response.status_code' : 'error.type', status);
+          if (typeof status === 'string' || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        };
+        try {
+          const response = await this.exchange(request);
+          record(response.status);
+          return response;
+        } catch (error) {
+          record(error instanceof CalizaNetworkError ? error.reason : 'aborted');
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async exchange(request: TransportRequest): Promise<TransportResponse> {
     const caller = request.signal;
     caller?.throwIfAborted();
     const started = performance.now();

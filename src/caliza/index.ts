@@ -23,6 +23,7 @@ export {
   type HttpMethod,
 } from './errors';
 export { silentLogger, type CalizaLogger } from './logger';
+export { CalizaMetrics, calizaRoute } from './metrics';
 export { REDACTED, SecretRedactor } from './redactor';
 export { parseVerificationSession, type Parsed } from './responses';
 export { parseRetryAfter } from './retry-after';

@@ -2,6 +2,7 @@ import type { CalizaConfig } from './config';
 import { refusalError } from './error-body';
 import { CalizaUnexpectedResponseError } from './errors';
 import { HttpTransport } from './http-transport';
+import type { CalizaMetrics } from './metrics';
 import { silentLogger, type CalizaLogger } from './logger';
 import { parseTokenResponse } from './responses';
 import { SecretRedactor } from './redactor';
@@ -26,6 +27,7 @@ export interface TokenProviderOptions {
   redactor?: SecretRedactor;
   /** Clock for expiry decisions (tests move it forward). */
   now?: () => number;
+  metrics?: CalizaMetrics;
 }
 
 interface CachedToken {
@@ -55,7 +57,7 @@ export class PasswordGrantTokenProvider implements TokenProvider {
     this.redactor.addSecret(settings.clientSecret);
     this.redactor.addSecret(settings.password);
     this.now = options.now ?? Date.now;
-    this.transport = new HttpTransport(settings.timeoutMs, this.logger);
+    this.transport = new HttpTransport(settings.timeoutMs, this.logger, options.metrics);
     this.tokenPath = new URL(settings.tokenUrl).pathname;
   }
 

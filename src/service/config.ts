@@ -31,6 +31,8 @@ import {
   loadWebhookConfig,
 } from '../webhooks/config';
 import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
+import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT } from './admin-server';
+import { type TracingSettings, tracingSettingsFromEnv } from './tracing';
 
 /** The processes this service is made of; one OS process may run any of them together. */
 export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
@@ -54,8 +56,16 @@ export interface ServiceConfig {
   codecServer: Omit<CodecServerOptions, 'codec'> | null;
   /** A prebuilt workflow bundle; the source is bundled at start-up otherwise. */
   workflowBundlePath: string | null;
-  /** host:port serving the SDK's metrics for Prometheus; off when null. */
-  metricsAddress: string | null;
+  /** Where `/livez`, `/readyz` and `/metrics` are served (ADMIN_PORT, ADMIN_HOST); off when null. */
+  admin: AdminSettings | null;
+  /** From the standard OTEL_* variables; off when null (the default). */
+  tracing: TracingSettings | null;
+}
+
+export interface AdminSettings {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
 }
 
 export class ServiceConfigError extends Error {
@@ -106,10 +116,10 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
   }
   const secretRefreshMs = read.integer('WEBHOOK_SECRET_REFRESH_MS', 1_000);
-  const metricsAddress = read.text('SDK_METRICS_ADDRESS') ?? null;
-  if (metricsAddress !== null && !/^[^\s:/]+:\d{1,5}$/.test(metricsAddress)) {
-    problems.push('SDK_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9464');
-  }
+  const admin: AdminSettings = {
+    port: read.port('ADMIN_PORT') ?? DEFAULT_ADMIN_PORT,
+    host: read.text('ADMIN_HOST') ?? DEFAULT_ADMIN_HOST,
+  };
   if (problems.length > 0 || temporal === null) throw new ServiceConfigError(problems);
 
   let webhooks: WebhookSettings | null = null;
@@ -124,7 +134,8 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     payloadCodec,
     codecServer,
     workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
-    metricsAddress,
+    admin,
+    tracing: tracingSettingsFromEnv(env, `caliza-kyc-${parts.join('-')}`),
   };
 }
 
@@ -154,7 +165,8 @@ export function embeddedConfig(
     payloadCodec: null,
     codecServer: null,
     workflowBundlePath: null,
-    metricsAddress: null,
+    admin: null,
+    tracing: null,
     ...config,
   };
 }

@@ -220,10 +220,25 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker'],
   },
   {
-    variable: '`SDK_METRICS_ADDRESS`',
-    default: 'unset (off)',
-    meaning: "`host:port` where the worker serves the SDK's Prometheus metrics",
-    readBy: ['worker'],
+    variable: '`ADMIN_PORT`',
+    default: '`9090`',
+    meaning:
+      "admin server of every process: `/livez`, `/readyz`, `/metrics` (the SDK's and the service's metrics); `0` picks a free port (docs/observing.md)",
+    readBy: ['worker', 'webhooks', 'codec-server'],
+  },
+  {
+    variable:
+      '`OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_*`, `OTEL_SERVICE_NAME`, `OTEL_SDK_DISABLED`',
+    default: 'unset: tracing off',
+    meaning:
+      'OpenTelemetry tracing, on with `OTEL_TRACES_EXPORTER=otlp` (or `console`) or an OTLP endpoint; the OTLP/HTTP exporter reads its own `OTEL_EXPORTER_OTLP_*` (docs/observing.md)',
+    readBy: ['worker', 'webhooks'],
+  },
+  {
+    variable: '`ADMIN_HOST`',
+    default: '`0.0.0.0`',
+    meaning: 'interface the admin server listens on',
+    readBy: ['worker', 'webhooks', 'codec-server'],
   },
   {
     variable: '`LOG_LEVEL`',

@@ -7,9 +7,16 @@ import { EncryptionCodec } from '../codec';
 import { createLogger } from '../logger';
 import { type ServicePart, loadServiceConfig } from './config';
 import { installRuntime } from './runtime';
+import { SdkMetrics } from './sdk-metrics';
+import { Tracing } from './tracing';
 import { VerificationService } from './service';
 
-/** Longest wait for in-flight work at shutdown (the worker's own grace time is 10 s) before exiting anyway. */
+/**
+ * Longest wait for in-flight work at shutdown before exiting anyway: the receiver answers the requests in
+ * flight (each bounded by its 3.5 s delivery timeout), then the worker lets its activities finish for its
+ * 10 s grace time (WORKER_SHUTDOWN_GRACE_MS) and completes its workflow tasks. A pod's
+ * terminationGracePeriodSeconds must exceed this (docs/observing.md).
+ */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
 const PART_NAMES: Record<ServicePart, string> = {
@@ -24,11 +31,23 @@ export async function runService(
 ): Promise<void> {
   const config = loadServiceConfig(parts, env);
   const logger = createLogger(parts.length === 1 ? (parts[0] as string) : 'service');
-  // The SDK's native runtime serves the worker (and its metrics); the other parts use the plain client.
-  if (parts.includes('worker') || config.metricsAddress) {
-    installRuntime(logger, config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
-  }
-  const service = new VerificationService(config, { logger });
+  // The SDK's native runtime serves the worker (and collects its metrics); the other parts use the plain client.
+  const sdkMetrics = parts.includes('worker') ? new SdkMetrics() : null;
+  if (sdkMetrics) installRuntime(logger, { metrics: sdkMetrics });
+  const tracing = config.tracing ? Tracing.fromSettings(config.tracing) : null;
+  const service = new VerificationService(config, {
+    logger,
+    ...(sdkMetrics && { sdkMetrics }),
+    ...(tracing && { tracing }),
+  });
+  // The spans still buffered are exported once every part has stopped.
+  const closeAll = async (): Promise<void> => {
+    try {
+      await service.close();
+    } finally {
+      await tracing?.shutdown().catch(() => undefined);
+    }
+  };
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -40,7 +59,7 @@ export async function runService(
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     forced.unref();
-    service.close().then(
+    closeAll().then(
       () => {
         clearTimeout(forced);
         for (const part of parts) logger.info(`${PART_NAMES[part]} stopped`);
@@ -62,6 +81,10 @@ export async function runService(
       address: temporal.connectionOptions.address ?? 'localhost:7233',
       namespace: temporal.namespace,
     };
+    if (config.admin) {
+      const admin = await service.startAdmin();
+      logger.info({ port: admin.port, paths: ['/livez', '/readyz', '/metrics'] }, 'admin server listening');
+    }
     let workerDone: Promise<void> | null = null;
     if (parts.includes('worker')) {
       workerDone = (await service.startWorker()).done;
@@ -105,10 +128,10 @@ export async function runService(
     // A worker that stops on its own (a fatal error) ends the process; the other parts serve until a signal.
     if (workerDone) {
       await workerDone;
-      if (!stopping) await service.close();
+      if (!stopping) await closeAll();
     }
   } catch (err) {
-    await service.close().catch(() => undefined);
+    await closeAll().catch(() => undefined);
     throw err;
   }
 }

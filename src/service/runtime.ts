@@ -1,13 +1,14 @@
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from '../logger';
 import { PinoSdkLogger } from '../worker-logger';
+import type { SdkMetrics } from './sdk-metrics';
 
 export interface RuntimeOptions {
   /**
-   * Where the SDK's own metrics (and the workflow's `caliza_call_failures`) are served for Prometheus,
-   * as host:port; off when absent.
+   * Collects the SDK's metrics (and what workflow and activity code records through its metric meter) for
+   * the admin server's `/metrics`; the SDK records none when absent.
    */
-  metricsAddress?: string;
+  metrics?: SdkMetrics;
   /** The SDK's own log lines below this level are dropped (the launcher's terminal keeps to warnings). */
   sdkLogLevel?: 'info' | 'warn';
 }
@@ -24,7 +25,7 @@ export function installRuntime(logger: Logger, options: RuntimeOptions = {}): vo
     shutdownSignals: [],
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
-      ...(options.metricsAddress && { metrics: { prometheus: { bindAddress: options.metricsAddress } } }),
+      ...(options.metrics && { metrics: { buffer: options.metrics.buffer } }),
     },
   });
 }

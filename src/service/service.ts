@@ -5,9 +5,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { Registry } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createActivities } from '../activities';
-import { CalizaClient } from '../caliza';
+import { CalizaClient, CalizaMetrics } from '../caliza';
 import { VerificationClient } from '../client/verification-client';
 import { type CodecServerHandle, startCodecServer } from '../codec';
 import type { Logger } from '../logger';
@@ -22,20 +22,29 @@ import {
   temporalReadiness,
 } from '../webhooks';
 import { deliveryTimeoutFor } from '../webhooks/config';
+import { NotReadyError } from '../webhooks/temporal-delivery';
 import { WebhookSecretSource } from '../webhooks/webhook-secret-source';
+import { AdminServer, type ReadinessCheck } from './admin-server';
 import type { ServiceConfig, WebhookSettings } from './config';
+import type { SdkMetrics } from './sdk-metrics';
+import type { Tracing } from './tracing';
 import {
   type VerificationWorkerOptions,
   checkSearchAttributes,
   createVerificationWorker,
 } from './verification-worker';
+import { workerReadiness } from './worker-readiness';
 
 export interface ServiceDependencies {
   logger: Logger;
   /** A Caliza client to share (the launcher's, with the double's credentials); built from the config otherwise. */
   caliza?: CalizaClient;
-  /** Registry of the receiver's metrics; a new one when absent. */
+  /** Registry of the service's own metrics (receiver, Caliza client, process); a new one when absent. */
   registry?: Registry;
+  /** The SDK's metrics, collected by the runtime this process installed (`installRuntime`). */
+  sdkMetrics?: SdkMetrics;
+  /** The process's tracer (`Tracing.fromSettings(config.tracing)`); no spans are exported when absent. */
+  tracing?: Tracing;
   /** Wraps the receiver's delivery to Temporal, e.g. to time it. */
   wrapDelivery?: (delivery: EventDelivery) => EventDelivery;
 }
@@ -56,12 +65,17 @@ export class VerificationService {
   private calizaClient: CalizaClient | null;
   private temporalClient: Promise<Client> | null = null;
   private closing: Promise<void> | null = null;
+  private admin: AdminServer | null = null;
+  private readonly readiness: ReadinessCheck[] = [];
+  /** The service's own metrics; the admin server serves them with the SDK's. */
+  readonly registry: Registry;
 
   constructor(
     readonly config: ServiceConfig,
     private readonly deps: ServiceDependencies,
   ) {
     this.calizaClient = deps.caliza ?? null;
+    this.registry = deps.registry ?? new Registry();
   }
 
   get logger(): Logger {
@@ -74,6 +88,7 @@ export class VerificationService {
       if (!this.config.caliza) throw new Error('Caliza is not configured (CALIZA_* variables)');
       this.calizaClient = new CalizaClient(this.config.caliza, {
         logger: this.logger.child({ component: 'caliza' }),
+        metrics: new CalizaMetrics(this.registry),
       });
     }
     return this.calizaClient;
@@ -92,6 +107,8 @@ export class VerificationService {
         connection,
         namespace: this.config.temporal.namespace,
         ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
+        // The signal's span carries the receiver's trace into the workflow.
+        ...(this.deps.tracing && { interceptors: this.deps.tracing.clientInterceptors() }),
       });
     })();
     return this.temporalClient;
@@ -115,6 +132,16 @@ export class VerificationService {
       ...(workflowBundlePath && { workflowBundlePath }),
       ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
       ...(tuning && { tuning }),
+      tracing: this.deps.tracing ?? null,
+    });
+    this.addReadiness({
+      part: 'worker',
+      check: workerReadiness({
+        worker,
+        connection,
+        namespace: temporal.namespace,
+        taskQueue: temporal.taskQueue,
+      }),
     });
     const done = worker.run();
     // Observed here so that a failure before anyone awaits it is not an unhandled rejection.
@@ -137,17 +164,29 @@ export class VerificationService {
   async startWebhooks(): Promise<RunningWebhookReceiver> {
     const settings = this.webhookSettings();
     const client = await this.client();
+    const options = await this.webhookHandlerOptions(settings);
+    const readiness = temporalReadiness(
+      client,
+      settings.readinessTimeoutMs !== undefined ? { timeoutMs: settings.readinessTimeoutMs } : {},
+    );
     const receiver = await startWebhookReceiver({
-      ...(await this.webhookHandlerOptions(settings)),
+      ...options,
       port: settings.port,
       host: settings.host,
       path: settings.path,
-      readiness: temporalReadiness(
-        client,
-        settings.readinessTimeoutMs !== undefined ? { timeoutMs: settings.readinessTimeoutMs } : {},
-      ),
+      readiness,
     });
     this.closers.push({ name: 'webhook receiver', close: () => receiver.close() });
+    const { secrets } = options;
+    this.addReadiness({
+      part: 'webhooks',
+      check: async () => {
+        // As the receiver's own /readyz: without a secret nothing can be verified.
+        if (typeof secrets === 'function' && secrets().length === 0)
+          throw new NotReadyError('no webhook secret');
+        await readiness();
+      },
+    });
     return receiver;
   }
 
@@ -189,7 +228,7 @@ export class VerificationService {
       delivery: this.deps.wrapDelivery ? this.deps.wrapDelivery(delivery) : delivery,
       deliveryTimeoutMs: deliveryTimeoutFor(settings.temporalTimeoutMs),
       logger: this.logger.child({ component: 'webhooks' }),
-      ...(this.deps.registry && { registry: this.deps.registry }),
+      registry: this.registry,
     };
   }
 
@@ -204,12 +243,41 @@ export class VerificationService {
       logger: this.logger.child({ component: 'codec-server' }),
     });
     this.closers.push({ name: 'codec server', close: () => server.close() });
+    // It needs nothing but its keys: ready once it listens.
+    this.addReadiness({ part: 'codec-server', check: async () => undefined });
     return server;
+  }
+
+  /**
+   * The admin server (`/livez`, `/readyz`, `/metrics`) on ADMIN_PORT: started first and stopped last, so
+   * that probes and scrapes are answered while the parts start and while they drain.
+   */
+  async startAdmin(): Promise<AdminServer> {
+    const settings = this.config.admin;
+    if (!settings) throw new Error('the admin server is not configured');
+    if (this.admin) return this.admin;
+    collectDefaultMetrics({ register: this.registry });
+    const admin = await AdminServer.start({
+      ...settings,
+      registry: this.registry,
+      sdkMetrics: this.deps.sdkMetrics ?? null,
+      logger: this.logger.child({ component: 'admin' }),
+    });
+    for (const check of this.readiness) admin.addReadiness(check);
+    this.admin = admin;
+    this.closers.push({ name: 'admin server', close: () => admin.close() });
+    return admin;
+  }
+
+  private addReadiness(check: ReadinessCheck): void {
+    this.readiness.push(check);
+    this.admin?.addReadiness(check);
   }
 
   /** Stops every part it started, newest first: receiver, worker, then the connections. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.admin?.markStopping();
       const errors: unknown[] = [];
       for (const closer of this.closers.splice(0).reverse()) {
         try {

@@ -5,6 +5,7 @@
 import { type DataConverter, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { VerificationActivities } from '../contracts';
 import type { Logger } from '../logger';
+import { type Tracing, WORKFLOW_TRACING_INTERCEPTORS, workerTracingOptions } from './tracing';
 import {
   type SearchAttributeProblem,
   cannotCheckSearchAttributes,
@@ -21,6 +22,8 @@ export interface VerificationWorkerOptions {
   workflowBundlePath?: string;
   /** Payload encryption (`dataConverterFromEnv`); clients must use the same one. */
   dataConverter?: DataConverter;
+  /** Traces activities and exports the workflow's spans; off when absent. */
+  tracing?: Tracing | null;
   /** Worker tuning, e.g. cache size and pollers. */
   tuning?: Partial<
     Pick<
@@ -47,18 +50,27 @@ export const WORKER_TUNING_DEFAULTS = {
   maxConcurrentWorkflowTaskExecutions: 20,
 } as const satisfies NonNullable<VerificationWorkerOptions['tuning']>;
 
+/** In-flight Caliza calls get this long to finish before they are cancelled at shutdown. */
+export const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+
 export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
+  const tracing = workerTracingOptions(options.tracing ?? null);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
+    // A prebuilt bundle holds the tracing interceptors already (dev/workflow-bundle.ts).
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
+    interceptors: {
+      activity: tracing.activityInterceptors,
+      ...(!options.workflowBundlePath && { workflowModules: [WORKFLOW_TRACING_INTERCEPTORS] }),
+    },
+    sinks: tracing.sinks,
     activities: options.activities,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
-    // In-flight Caliza calls get this long to finish before they are cancelled at shutdown.
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
     ...WORKER_TUNING_DEFAULTS,
     ...options.tuning,
   });

@@ -36,7 +36,10 @@ export function calizaWebhookMiddleware(handler: WebhookHandler): WebhookMiddlew
           write(response, handler.bodyReadFailed(body, undefined, problem ? { problem } : {}));
           return;
         }
-        write(response, await handler.handle({ method, headers: request.headers, body }));
+        write(
+          response,
+          await handler.handle({ method, headers: request.headers, body, path: request.url?.split('?')[0] }),
+        );
       })
       .catch(next);
   };

@@ -63,7 +63,7 @@ export const calizaWebhookPlugin: FastifyPluginAsync<CalizaWebhookPluginOptions>
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await handler.handle(
-        { method: request.method, headers: request.raw.headers, body },
+        { method: request.method, headers: request.raw.headers, body, path },
         request.log,
       );
       return send(reply, answer);

@@ -5,6 +5,7 @@
  * Fastify plugin and the Express middleware are thin adapters around it.
  */
 import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../caliza/signature';
 import type { DeliveryResult } from '../client/verification-client';
@@ -64,6 +65,8 @@ export interface WebhookRequest {
   headers: IncomingHeaders;
   /** The body exactly as received: the signature is over these bytes. */
   body: Buffer;
+  /** The route it came in on, to name the delivery's trace span. */
+  path?: string;
 }
 
 /** The answer to write back: `body` is JSON text, and `headers` includes its content type. */
@@ -107,6 +110,8 @@ const DELIVERY_RESULT_LABELS = {
 } as const satisfies Record<DeliveryResult, DeliveryResultLabel>;
 const CONTENT_ENCODING_ERROR = 'content encoding must be identity';
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+const tracer = trace.getTracer('caliza-kyc-temporal/webhooks');
 
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -178,7 +183,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     return refuse(log, 500, 'error', 'internal error', details);
   };
 
-  const handle = async (request: WebhookRequest, log: WebhookLog = baseLog): Promise<WebhookResponse> => {
+  const receive = async (request: WebhookRequest, log: WebhookLog): Promise<WebhookResponse> => {
     const head = checkHead(request.method, request.headers, log);
     if (head) return head;
     // Step 4 (the actual size) is enforced by the adapter while the body streams in; checked again here
@@ -348,6 +353,26 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     metrics.delivery(result);
     return answer(200, { status: result });
   };
+
+  // One span per delivery, the root of the trace that follows it into the workflow (a no-op unless tracing is on).
+  const handle = (request: WebhookRequest, log: WebhookLog = baseLog): Promise<WebhookResponse> =>
+    tracer.startActiveSpan(
+      `${request.method} ${request.path ?? 'webhook'}`,
+      { kind: SpanKind.SERVER },
+      async (span) => {
+        try {
+          const response = await receive(request, log);
+          span.setAttribute('http.response.status_code', response.status);
+          if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          return response;
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
 
   return {
     handle,

@@ -3,6 +3,7 @@
  * APPROVED or FAILED result. The decisions live in `verification-machine.ts`; this file only performs the
  * actions the machine asks for and feeds their results back.
  */
+import { type Context as TraceContext, context as traceContext } from '@opentelemetry/api';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -10,7 +11,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  metricMeter,
   patched,
   proxyLocalActivities,
   setCurrentDetails,
@@ -33,6 +33,7 @@ import {
 } from '../contracts';
 import { describeState } from './current-details';
 import { SearchAttributePublisher } from './search-attribute-publisher';
+import { VerificationMetrics } from './verification-metrics';
 import {
   type CallFailure,
   type MachineEvent,
@@ -74,6 +75,8 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
   if (idProblem) throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, 'InvalidInput');
   let state: MachineState = initialState(input, Date.now());
+  const metrics = new VerificationMetrics();
+  if (input.carried === undefined) metrics.started();
   /** A Caliza error no retry can fix (unknown beneficiary, bad credentials): the run fails with it. */
   let fatal: ApplicationFailure | null = null;
   const update = (event: MachineEvent): void => {
@@ -83,8 +86,17 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   /** Set once the run is about to continue as new: a `session` update still waiting then ends. */
   let draining = false;
 
+  /**
+   * The trace of the last webhook taken (its signal's span, when tracing is on): the read that confirms it
+   * joins that trace, so one trace runs from the webhook's arrival to the Caliza call it caused.
+   */
+  let webhookTrace: TraceContext | null = null;
+
   // Handlers are set before the first await so that a signal delivered with the start is never missed.
-  setHandler(verificationEventSignal, (event) => update({ type: 'WEBHOOK', event }));
+  setHandler(verificationEventSignal, (event) => {
+    webhookTrace = traceContext.active();
+    update({ type: 'WEBHOOK', event });
+  });
   setHandler(getStateQuery, () => view(state));
   setHandler(sessionUpdate, async (): Promise<SessionSummary> => {
     await condition(() => state.session !== null || state.outcome !== null || fatal !== null || draining);
@@ -118,12 +130,6 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   );
 
   const searchAttributes = new SearchAttributePublisher();
-  /** Caliza calls that failed for good, by kind and by what the call was for; for dashboards and alerts. */
-  const callFailureCounter = metricMeter.createCounter(
-    'caliza_call_failures',
-    'calls',
-    'Caliza calls that failed after their local retries, by failure kind and purpose',
-  );
   const callCaliza = async (
     call: (beneficiaryId: string) => Promise<VerificationSession>,
     source: 'CREATE' | 'POLL' | 'CONFIRM',
@@ -135,7 +141,7 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       // Local activity failures may arrive bare or wrapped in an ActivityFailure.
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const failure = callFailureOf(cause);
-      callFailureCounter.add(1, { kind: failure.kind, purpose: source });
+      metrics.callFailed(failure.kind, source);
       if (cause instanceof ApplicationFailure && isFatal(state, failure.kind)) {
         fatal = ApplicationFailure.create({
           message: `Caliza refused the verification call: ${cause.message}`,
@@ -176,12 +182,16 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       switch (action.type) {
         case 'COMPLETE':
           await condition(allHandlersFinished);
+          metrics.decided(action.result);
           return action.result;
         case 'CREATE_SESSION':
           await callCaliza(createVerificationSession, 'CREATE');
           break;
         case 'READ_SESSION':
-          await callCaliza(readVerificationSession, action.purpose);
+          await traceContext.with(
+            action.purpose === 'CONFIRM' && webhookTrace ? webhookTrace : traceContext.active(),
+            () => callCaliza(readVerificationSession, action.purpose),
+          );
           break;
         case 'WAIT': {
           if (continueAsNewDue()) {
@@ -195,6 +205,7 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
           const plannedAt = Date.now();
           const waitMs = action.until - plannedAt;
           if (waitMs > 0) {
+            if (action.reason === 'RETRY') metrics.backoff(planKey(action));
             const deadlineAt = state.deadlineAt;
             // Duplicates must not restart the timer, which would cost two history events each.
             const woken = await condition(() => wakeUp(action, plannedAt, deadlineAt), waitMs, {

@@ -4,6 +4,8 @@ import { historyFromJSON, type History } from '@temporalio/common/lib/proto-util
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Tracing, workerTracingOptions } from '../../src/service/tracing';
 import { WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
 import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
@@ -71,6 +73,28 @@ describe('recorded workflow histories', () => {
     for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length + keptFiles.length);
+  });
+
+  it('all replay with tracing on: the workflow interceptors in the bundle, the span sink registered', async () => {
+    const histories = [...files, ...keptFiles].map((file) => ({ workflowId: file, history: load(file) }));
+    const tracing = Tracing.start({
+      serviceName: 'replay',
+      spanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()),
+    });
+    const failures: string[] = [];
+    let replayed = 0;
+    try {
+      const options = { workflowBundle: workflowBundle(), sinks: workerTracingOptions(tracing).sinks };
+      for await (const result of Worker.runReplayHistories(options, histories)) {
+        replayed += 1;
+        if (result.error)
+          failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+      }
+    } finally {
+      await tracing.shutdown();
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(files.length + keptFiles.length);

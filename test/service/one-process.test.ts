@@ -1,39 +1,19 @@
 import { signWebhookBody } from '../../src/caliza/signature';
 import { CalizaClient } from '../../src/caliza';
 import { VerificationClient } from '../../src/client';
-import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { freePort } from '../../dev/free-port';
 import { sampleIndividual } from '../../dev/sample-beneficiaries';
 import { runEntry } from '../support/entry-process';
-import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
-import { calizaConfigFor } from '../stack/support';
+import { uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { calizaConfigFor, calizaEnvFor, decideAtSandbox, withSandboxAndDevServer } from '../stack/support';
 
 const runMain = (parts: string[], env: Record<string, string>) => runEntry('src/main.ts', parts, env);
 
-function calizaEnv(sandbox: SandboxHandle): Record<string, string> {
-  return {
-    CALIZA_API_BASE_URL: sandbox.apiBaseUrl,
-    CALIZA_TOKEN_URL: sandbox.tokenUrl,
-    CALIZA_CLIENT_ID: sandbox.credentials.clientId,
-    CALIZA_CLIENT_SECRET: sandbox.credentials.clientSecret,
-    CALIZA_USERNAME: sandbox.credentials.username,
-    CALIZA_PASSWORD: sandbox.credentials.password,
-  };
-}
-
 describe('one process, every part (src/main.ts)', () => {
-  let sandbox: SandboxHandle;
-  let dev: Awaited<ReturnType<typeof connectToDevServer>>;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ processingDelayMs: 50 });
-    dev = await connectToDevServer();
-  });
-  afterAll(async () => {
-    await dev?.close();
-    await sandbox?.close();
-  });
+  const context = withSandboxAndDevServer();
 
   it('runs the worker and a receiver that takes its secret from Caliza, and follows a rotation', async () => {
+    const { sandbox, dev } = context;
     const port = await freePort();
     const taskQueue = uniqueTaskQueue('one-process');
     const run = runMain(['worker', 'webhooks'], {
@@ -43,7 +23,7 @@ describe('one process, every part (src/main.ts)', () => {
       WEBHOOK_PORT: String(port),
       WEBHOOK_HOST: '127.0.0.1',
       WEBHOOK_SECRET_REFRESH_MS: '1000',
-      ...calizaEnv(sandbox),
+      ...calizaEnvFor(sandbox),
     });
     const caliza = new CalizaClient(calizaConfigFor(sandbox));
     try {
@@ -58,12 +38,7 @@ describe('one process, every part (src/main.ts)', () => {
       const beneficiary = await caliza.createBeneficiary(sampleIndividual('one-process'));
       const started = await verifications.start(beneficiary.id);
       expect(started.status).toBe('PENDING');
-      const decided = await fetch(`${sandbox.adminUrl}/beneficiaries/${beneficiary.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'approve' }),
-      });
-      expect(decided.status).toBe(202);
+      expect(await decideAtSandbox(sandbox, beneficiary.id, 'approve')).toBe(202);
       expect(await verifications.result(beneficiary.id)).toMatchObject({
         outcome: 'APPROVED',
         decidedBy: 'WEBHOOK',
@@ -101,13 +76,13 @@ describe('one process, every part (src/main.ts)', () => {
   });
 
   it('refuses to start with every configuration problem in one message', async () => {
-    const run = runMain(['worker', 'webhooks'], { WEBHOOK_PORT: 'eighty', SDK_METRICS_ADDRESS: 'nowhere' });
+    const run = runMain(['worker', 'webhooks'], { WEBHOOK_PORT: 'eighty', ADMIN_PORT: 'ninety' });
     expect(await run.exited).toBe(1);
     const output = run.output();
     expect(output).toContain('invalid configuration');
     expect(output).toContain('CALIZA_CLIENT_ID');
     expect(output).toContain('WEBHOOK_PORT must be an integer');
-    expect(output).toContain('SDK_METRICS_ADDRESS must be host:port');
+    expect(output).toContain('ADMIN_PORT must be an integer from 0 to 65535');
   });
 
   it('names the parts it knows when asked for another', async () => {

@@ -1,8 +1,13 @@
 import pino from 'pino';
 import type { CalizaConfig } from '../../src/caliza';
 import { type RunningStack, type StackOptions, startStack } from '../../dev/stack';
-import { type SandboxHandle, calizaConfigFor as doubleConfig } from '../../caliza-double';
-import { installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { type SandboxHandle, calizaConfigFor as doubleConfig, startSandbox } from '../../caliza-double';
+import {
+  connectToDevServer,
+  installQuietRuntime,
+  uniqueTaskQueue,
+  workflowBundle,
+} from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -28,6 +33,51 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
 /** Caliza settings that reach a sandbox double started outside the stack, with short test timings. */
 export function calizaConfigFor(sandbox: SandboxHandle): CalizaConfig {
   return doubleConfig(sandbox, { timeoutMs: 5_000, tokenRefreshMarginMs: 1_000 });
+}
+
+export interface SandboxAndDevServer {
+  sandbox: SandboxHandle;
+  dev: Awaited<ReturnType<typeof connectToDevServer>>;
+}
+
+/** For the tests of one file: a sandbox double with short delays and a client of the shared dev server. */
+export function withSandboxAndDevServer(): SandboxAndDevServer {
+  const context = {} as SandboxAndDevServer;
+  beforeAll(async () => {
+    context.sandbox = await startSandbox({ processingDelayMs: 50 });
+    context.dev = await connectToDevServer();
+  });
+  afterAll(async () => {
+    await context.dev?.close();
+    await context.sandbox?.close();
+  });
+  return context;
+}
+
+/** The CALIZA_* variables a process entry needs to reach a sandbox double. */
+export function calizaEnvFor(sandbox: SandboxHandle): Record<string, string> {
+  return {
+    CALIZA_API_BASE_URL: sandbox.apiBaseUrl,
+    CALIZA_TOKEN_URL: sandbox.tokenUrl,
+    CALIZA_CLIENT_ID: sandbox.credentials.clientId,
+    CALIZA_CLIENT_SECRET: sandbox.credentials.clientSecret,
+    CALIZA_USERNAME: sandbox.credentials.username,
+    CALIZA_PASSWORD: sandbox.credentials.password,
+  };
+}
+
+/** The person's decision at the double (its admin API); answers its HTTP status, 202 when taken. */
+export async function decideAtSandbox(
+  sandbox: SandboxHandle,
+  beneficiaryId: string,
+  decision: 'approve' | 'reject',
+): Promise<number> {
+  const response = await fetch(`${sandbox.adminUrl}/beneficiaries/${beneficiaryId}/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ decision }),
+  });
+  return response.status;
 }
 
 export function sandboxOf(stack: RunningStack): SandboxHandle {

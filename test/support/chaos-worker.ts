@@ -73,6 +73,8 @@ function workerEnv(options: WorkerProcessOptions): NodeJS.ProcessEnv {
     CALIZA_USERNAME: caliza.credentials.username,
     CALIZA_PASSWORD: caliza.credentials.password,
     LOG_LEVEL: options.logLevel ?? 'info',
+    // Workers run side by side: each admin server on a free port.
+    ADMIN_PORT: '0',
     ...options.env,
   };
   if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;

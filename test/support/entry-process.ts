@@ -4,13 +4,18 @@ import { PROJECT_ROOT } from '../../dev/tool-paths';
 
 /**
  * A process entry (`src/main.ts`, `src/webhooks/main.ts`, …) run as `npm run` would, in a clean environment:
- * only PATH and the given variables, so no inherited Temporal, Caliza or webhook setting leaks in.
+ * only PATH and the given variables, so no inherited Temporal, Caliza or webhook setting leaks in; the admin
+ * server takes a free port unless ADMIN_PORT is given.
  */
 export function runEntry(script: string, args: readonly string[], env: Record<string, string>) {
   const child = spawn(
     process.execPath,
     [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args],
-    { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', ADMIN_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

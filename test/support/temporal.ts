@@ -7,6 +7,7 @@ import type { VerificationActivities } from '../../src/contracts';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 import { timeSkippingServerPath } from '../../dev/tool-paths';
+import { workerTracingOptions } from '../../src/service/tracing';
 
 let runtimeInstalled = false;
 /** Quiet SDK logs in tests; each Jest file has its own module registry, so once per file. */
@@ -73,7 +74,13 @@ export async function createTestWorker(
   connection: NativeConnection,
   options: Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>,
 ): Promise<Worker> {
-  return Worker.create({ connection, workflowBundle: workflowBundle(), ...options });
+  // The bundle holds the tracing interceptors, whose span sink must be there (tracing itself stays off).
+  return Worker.create({
+    connection,
+    workflowBundle: workflowBundle(),
+    sinks: workerTracingOptions(null).sinks,
+    ...options,
+  });
 }
 
 /** Runs `body` with a worker on a fresh task queue serving `activities`, and a client for that queue. */
