@@ -3,23 +3,11 @@ import { CalizaClient } from '../../src/caliza';
 import { VerificationClient } from '../../src/client';
 import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { freePort } from '../../dev/free-port';
-import { sampleIndividual } from '../../dev/sample-beneficiaries';
 import { runEntry } from '../support/entry-process';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
-import { calizaConfigFor } from '../stack/support';
+import { calizaConfigFor, calizaEnv, verifyThroughWebhook } from '../stack/support';
 
 const runMain = (parts: string[], env: Record<string, string>) => runEntry('src/main.ts', parts, env);
-
-function calizaEnv(sandbox: SandboxHandle): Record<string, string> {
-  return {
-    CALIZA_API_BASE_URL: sandbox.apiBaseUrl,
-    CALIZA_TOKEN_URL: sandbox.tokenUrl,
-    CALIZA_CLIENT_ID: sandbox.credentials.clientId,
-    CALIZA_CLIENT_SECRET: sandbox.credentials.clientSecret,
-    CALIZA_USERNAME: sandbox.credentials.username,
-    CALIZA_PASSWORD: sandbox.credentials.password,
-  };
-}
 
 describe('one process, every part (src/main.ts)', () => {
   let sandbox: SandboxHandle;
@@ -55,19 +43,7 @@ describe('one process, every part (src/main.ts)', () => {
 
       // The double signs its webhooks with the integrator's secret, which the receiver read from it.
       const verifications = new VerificationClient(dev.client, { taskQueue });
-      const beneficiary = await caliza.createBeneficiary(sampleIndividual('one-process'));
-      const started = await verifications.start(beneficiary.id);
-      expect(started.status).toBe('PENDING');
-      const decided = await fetch(`${sandbox.adminUrl}/beneficiaries/${beneficiary.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'approve' }),
-      });
-      expect(decided.status).toBe(202);
-      expect(await verifications.result(beneficiary.id)).toMatchObject({
-        outcome: 'APPROVED',
-        decidedBy: 'WEBHOOK',
-      });
+      await verifyThroughWebhook(sandbox, caliza, verifications, 'one-process');
 
       // After a rotation at Caliza the new secret is picked up, and the previous one still verifies.
       const previous = await caliza.getWebhookSecret(integratorId);

@@ -1,5 +1,7 @@
 import pino from 'pino';
-import type { CalizaConfig } from '../../src/caliza';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
+import type { CalizaClient, CalizaConfig } from '../../src/caliza';
+import type { VerificationClient } from '../../src/client';
 import { type RunningStack, type StackOptions, startStack } from '../../dev/stack';
 import { type SandboxHandle, calizaConfigFor as doubleConfig } from '../../caliza-double';
 import { installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../support/temporal';
@@ -28,6 +30,44 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
 /** Caliza settings that reach a sandbox double started outside the stack, with short test timings. */
 export function calizaConfigFor(sandbox: SandboxHandle): CalizaConfig {
   return doubleConfig(sandbox, { timeoutMs: 5_000, tokenRefreshMarginMs: 1_000 });
+}
+
+/** The CALIZA_* variables with which a process entry reaches a sandbox double. */
+export function calizaEnv(sandbox: SandboxHandle): Record<string, string> {
+  return {
+    CALIZA_API_BASE_URL: sandbox.apiBaseUrl,
+    CALIZA_TOKEN_URL: sandbox.tokenUrl,
+    CALIZA_CLIENT_ID: sandbox.credentials.clientId,
+    CALIZA_CLIENT_SECRET: sandbox.credentials.clientSecret,
+    CALIZA_USERNAME: sandbox.credentials.username,
+    CALIZA_PASSWORD: sandbox.credentials.password,
+  };
+}
+
+/**
+ * One verification the whole way: a new individual at the double, started, approved on the hosted page,
+ * decided by the webhook the double sends to the receiver it was given. Resolves with the beneficiary's id.
+ */
+export async function verifyThroughWebhook(
+  sandbox: SandboxHandle,
+  caliza: CalizaClient,
+  verifications: VerificationClient,
+  label: string,
+): Promise<string> {
+  const beneficiary = await caliza.createBeneficiary(sampleIndividual(label));
+  const started = await verifications.start(beneficiary.id);
+  expect(started.status).toBe('PENDING');
+  const decided = await fetch(`${sandbox.adminUrl}/beneficiaries/${beneficiary.id}/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ decision: 'approve' }),
+  });
+  expect(decided.status).toBe(202);
+  expect(await verifications.result(beneficiary.id)).toMatchObject({
+    outcome: 'APPROVED',
+    decidedBy: 'WEBHOOK',
+  });
+  return beneficiary.id;
 }
 
 export function sandboxOf(stack: RunningStack): SandboxHandle {
