@@ -5,6 +5,7 @@
  * node:http alone, so a check every 30 s costs a bare Node start and none of the service's modules.
  */
 import http from 'node:http';
+import { EnvReader } from './env-readers';
 
 export const DEFAULT_ADMIN_PORT = 9090;
 const CHECK_TIMEOUT_MS = 3_000;
@@ -32,11 +33,11 @@ export function isHealthy({
   });
 }
 
+/** The admin port the process listens on; ADMIN_PORT is declared in src/service/env-vars.ts. */
 export function adminPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const port = Number(env.ADMIN_PORT?.trim() || DEFAULT_ADMIN_PORT);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new Error('ADMIN_PORT must be an integer port number');
-  }
+  const read = new EnvReader(env);
+  const port = read.integer('ADMIN_PORT', 1, 65_535) ?? DEFAULT_ADMIN_PORT;
+  read.throwIfAny();
   return port;
 }
 

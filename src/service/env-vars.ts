@@ -220,6 +220,12 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker'],
   },
   {
+    variable: '`ADMIN_PORT`',
+    default: '`9090`',
+    meaning: "each process's `/livez`, `/readyz`, `/metrics` (the image's `HEALTHCHECK` asks `/livez`)",
+    readBy: ['worker', 'webhooks', 'codec-server'],
+  },
+  {
     variable: '`SDK_METRICS_ADDRESS`',
     default: 'unset (off)',
     meaning: "`host:port` where the worker serves the SDK's Prometheus metrics",
