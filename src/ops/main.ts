@@ -34,7 +34,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`error: ${errorLine(err)}\n`);
-  process.exit(err instanceof OpsUsageError ? EXIT_USAGE : EXIT_FAILED);
-});
+/** The command line's whole run, exit code included: `npm run ops -- …` and `node dist/main.js ops …`. */
+export function runOpsCommandLine(argv: string[]): void {
+  main(argv).catch((err: unknown) => {
+    process.stderr.write(`error: ${errorLine(err)}\n`);
+    process.exit(err instanceof OpsUsageError ? EXIT_USAGE : EXIT_FAILED);
+  });
+}
+
+if (require.main === module) runOpsCommandLine(process.argv.slice(2));

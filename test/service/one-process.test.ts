@@ -2,10 +2,14 @@ import { signWebhookBody } from '../../src/caliza/signature';
 import { CalizaClient } from '../../src/caliza';
 import { VerificationClient } from '../../src/client';
 import { freePort } from '../../dev/free-port';
-import { sampleIndividual } from '../../dev/sample-beneficiaries';
 import { runEntry } from '../support/entry-process';
 import { uniqueTaskQueue, workflowBundle } from '../support/temporal';
-import { calizaConfigFor, calizaEnvFor, decideAtSandbox, withSandboxAndDevServer } from '../stack/support';
+import {
+  calizaConfigFor,
+  calizaEnvFor,
+  verifyThroughWebhook,
+  withSandboxAndDevServer,
+} from '../stack/support';
 
 const runMain = (parts: string[], env: Record<string, string>) => runEntry('src/main.ts', parts, env);
 
@@ -35,14 +39,7 @@ describe('one process, every part (src/main.ts)', () => {
 
       // The double signs its webhooks with the integrator's secret, which the receiver read from it.
       const verifications = new VerificationClient(dev.client, { taskQueue });
-      const beneficiary = await caliza.createBeneficiary(sampleIndividual('one-process'));
-      const started = await verifications.start(beneficiary.id);
-      expect(started.status).toBe('PENDING');
-      expect(await decideAtSandbox(sandbox, beneficiary.id, 'approve')).toBe(202);
-      expect(await verifications.result(beneficiary.id)).toMatchObject({
-        outcome: 'APPROVED',
-        decidedBy: 'WEBHOOK',
-      });
+      await verifyThroughWebhook(sandbox, caliza, verifications, 'one-process');
 
       // After a rotation at Caliza the new secret is picked up, and the previous one still verifies.
       const previous = await caliza.getWebhookSecret(integratorId);

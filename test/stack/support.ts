@@ -1,5 +1,7 @@
 import pino from 'pino';
-import type { CalizaConfig } from '../../src/caliza';
+import { sampleIndividual } from '../../dev/sample-beneficiaries';
+import type { CalizaClient, CalizaConfig } from '../../src/caliza';
+import type { VerificationClient } from '../../src/client';
 import { type RunningStack, type StackOptions, startStack } from '../../dev/stack';
 import { type SandboxHandle, calizaConfigFor as doubleConfig, startSandbox } from '../../caliza-double';
 import {
@@ -78,6 +80,27 @@ export async function decideAtSandbox(
     body: JSON.stringify({ decision }),
   });
   return response.status;
+}
+
+/**
+ * One verification the whole way: a new individual at the double, started, approved on the hosted page,
+ * decided by the webhook the double sends to the receiver it was given. Resolves with the beneficiary's id.
+ */
+export async function verifyThroughWebhook(
+  sandbox: SandboxHandle,
+  caliza: CalizaClient,
+  verifications: VerificationClient,
+  label: string,
+): Promise<string> {
+  const beneficiary = await caliza.createBeneficiary(sampleIndividual(label));
+  const started = await verifications.start(beneficiary.id);
+  expect(started.status).toBe('PENDING');
+  expect(await decideAtSandbox(sandbox, beneficiary.id, 'approve')).toBe(202);
+  expect(await verifications.result(beneficiary.id)).toMatchObject({
+    outcome: 'APPROVED',
+    decidedBy: 'WEBHOOK',
+  });
+  return beneficiary.id;
 }
 
 export function sandboxOf(stack: RunningStack): SandboxHandle {

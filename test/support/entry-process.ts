@@ -8,15 +8,22 @@ import { PROJECT_ROOT } from '../../dev/tool-paths';
  * server takes a free port unless ADMIN_PORT is given.
  */
 export function runEntry(script: string, args: readonly string[], env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args],
-    {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', ADMIN_PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return runNode([path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ADMIN_PORT: '0', ...env },
+  });
+}
+
+/**
+ * `node <args>` with this test run's Node, in `cwd` and the same clean environment as {@link runEntry}:
+ * e.g. the container image's own entry, `node dist/main.js worker`, from a built `dist/`.
+ */
+export function runNode(args: readonly string[], options: { cwd: string; env: Record<string, string> }) {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
