@@ -34,6 +34,11 @@ export interface RunFacts {
   /** A task that the worker never completed (timed out) or failed: a crash or a stuck isolate. */
   taskTimeouts: number;
   taskFailures: number;
+  /**
+   * Tasks the server refused because new events (signals) arrived while they ran: their commands, a
+   * continue-as-new for instance, are sent again with the new events. Normal under a stream of signals.
+   */
+  unhandledCommandRetries: number;
 }
 
 function eventMs(event: HistoryEvent): number {
@@ -46,6 +51,7 @@ export function runFacts(runId: string, events: readonly HistoryEvent[]): RunFac
   let longestLocalActivityTaskMs = 0;
   let taskTimeouts = 0;
   let taskFailures = 0;
+  let unhandledCommandRetries = 0;
   let closedAt: number | null = null;
   let closedAs: string | null = null;
   let startedTask: number | null = null;
@@ -54,7 +60,14 @@ export function runFacts(runId: string, events: readonly HistoryEvent[]): RunFac
     const type = event.eventType ?? 0;
     if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedTask = eventMs(event);
     if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) taskTimeouts += 1;
-    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) taskFailures += 1;
+    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+      const cause = event.workflowTaskFailedEventAttributes?.cause;
+      if (
+        cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND
+      )
+        unhandledCommandRetries += 1;
+      else taskFailures += 1;
+    }
     if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && startedTask !== null) {
       const took = eventMs(event) - startedTask;
       startedTask = null;
@@ -85,6 +98,7 @@ export function runFacts(runId: string, events: readonly HistoryEvent[]): RunFac
     longestLocalActivityTaskMs,
     taskTimeouts,
     taskFailures,
+    unhandledCommandRetries,
   };
 }
 
@@ -109,6 +123,7 @@ export function chainSummary(runs: readonly RunFacts[]): {
   longestLocalActivityTaskMs: number;
   taskTimeouts: number;
   taskFailures: number;
+  unhandledCommandRetries: number;
 } {
   return {
     runs: runs.length,
@@ -118,5 +133,6 @@ export function chainSummary(runs: readonly RunFacts[]): {
     longestLocalActivityTaskMs: Math.max(0, ...runs.map((r) => r.longestLocalActivityTaskMs)),
     taskTimeouts: runs.reduce((sum, r) => sum + r.taskTimeouts, 0),
     taskFailures: runs.reduce((sum, r) => sum + r.taskFailures, 0),
+    unhandledCommandRetries: runs.reduce((sum, r) => sum + r.unhandledCommandRetries, 0),
   };
 }

@@ -47,6 +47,8 @@ export interface StartAnswer {
   label: string;
   /** Real time from the call to its answer (or to giving up on it). */
   elapsedMs: number;
+  /** Real clock (`Date.now()`) when it was answered or given up on. */
+  answeredAt: number;
   timeoutMs: number;
   answered: 'RETURNED' | 'REJECTED' | 'NO_ANSWER';
   status: string | null;
@@ -283,6 +285,7 @@ export class OutageRig {
       return {
         label,
         elapsedMs: Date.now() - started,
+        answeredAt: Date.now(),
         timeoutMs,
         answered: 'RETURNED',
         status: answer.status as string,
@@ -293,6 +296,7 @@ export class OutageRig {
       return {
         label,
         elapsedMs: Date.now() - started,
+        answeredAt: Date.now(),
         timeoutMs,
         answered: abort.signal.aborted ? 'NO_ANSWER' : 'REJECTED',
         status: null,
