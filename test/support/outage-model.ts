@@ -1,6 +1,6 @@
 import type { AsyncCommand } from 'fast-check';
+import { MAX_RETRY_AFTER_MS } from '../../src/caliza/retry-after';
 import {
-  MAX_RETRY_AFTER_MS,
   type OutcomeOperation,
   type PollingOptions,
   type VerificationEvent,
