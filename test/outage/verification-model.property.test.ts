@@ -44,11 +44,11 @@ const SETTINGS: ModelSettings = {
 
 const SEED = Number(process.env.OUTAGE_MODEL_SEED ?? 20_261_203);
 /**
- * Each history costs 10-20 s of real time (every failing Caliza call cycle takes seconds), so `npm test`
- * runs 4; `OUTAGE_MODEL_RUNS=12` (about 3 minutes) or more, with another `OUTAGE_MODEL_SEED`, explores
- * further.
+ * A history costs from a second to half a minute of real time (every failing Caliza call cycle takes
+ * seconds): the 8 that `npm test` runs took 81 s, 12 took about 3 minutes. `OUTAGE_MODEL_RUNS` (and
+ * another `OUTAGE_MODEL_SEED`) explore further.
  */
-const RUNS = Number(process.env.OUTAGE_MODEL_RUNS ?? 4);
+const RUNS = Number(process.env.OUTAGE_MODEL_RUNS ?? 8);
 const MAX_COMMANDS = 8;
 
 /** Healthy half of the time: a failing Caliza costs real seconds per call cycle. */
