@@ -6,7 +6,10 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Tracing, workerTracingOptions } from '../../src/service/tracing';
-import { WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
+import {
+  RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH,
+  WAKE_ON_PLAN_CHANGE_PATCH,
+} from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
 import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
 
@@ -100,21 +103,51 @@ describe('recorded workflow histories', () => {
     expect(replayed).toBe(files.length + keptFiles.length);
   });
 
+  const patchesIn = (file: string): string[] =>
+    (load(file).events ?? []).flatMap((event) => {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_patch') return [];
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+    });
+
   it('record the wake-on-plan-change patch only on the paths where the old wait and the new one differ', () => {
-    const patchesIn = (file: string): string[] =>
-      (load(file).events ?? []).flatMap((event) => {
-        const marker = event.markerRecordedEventAttributes;
-        if (marker?.markerName !== 'core_patch') return [];
-        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-      });
     // A back-off with an event waiting (the old wait spun there), and a start held across continue-as-new.
     expect(patchesIn('outage-with-event-waiting.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
-    expect(patchesIn('start-across-continue-as-new.run-1.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
+    expect(patchesIn('start-across-continue-as-new.run-1.json')).toEqual([
+      WAKE_ON_PLAN_CHANGE_PATCH,
+      RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH,
+    ]);
     // The everyday paths cost no marker.
     for (const file of ['approved-by-webhook.json', 'approved-by-poll.json', 'expired.json']) {
       expect(patchesIn(file)).toEqual([]);
     }
+  });
+
+  it('record the record-calls-before-continue-as-new patch only where a continue-as-new follows a Caliza call', () => {
+    // Every run that continued as new right after a call (a failed create, a poll), never its last run.
+    for (const file of [
+      'continue-as-new.run-1.json',
+      'continue-as-new.run-2.json',
+      'start-across-continue-as-new.run-1.json',
+      'start-across-continue-as-new.run-2.json',
+      'start-across-continue-as-new.run-3.json',
+    ]) {
+      expect([
+        file,
+        patchesIn(file).filter((id) => id === RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH),
+      ]).toEqual([file, [RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH]]);
+    }
+    for (const file of files.filter((f) => !/^(start-across-)?continue-as-new\.run-[123]\.json$/.test(f))) {
+      expect([file, patchesIn(file).includes(RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH)]).toEqual([
+        file,
+        false,
+      ]);
+    }
+    // Recorded before the patch: no marker, and they still replay (above).
+    expect(
+      patchesIn('before-record-calls-before-continue-as-new/start-across-continue-as-new.run-1.json'),
+    ).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
   });
 
   it('would catch a change to the command sequence', async () => {
