@@ -40,11 +40,40 @@ export type DecidedBy = 'WEBHOOK' | 'POLL' | 'DEADLINE';
 export const REASON_VERIFICATION_FAILED = 'VERIFICATION_FAILED';
 export const REASON_EXPIRED = 'EXPIRED';
 
+/**
+ * What Caliza's beneficiary says about a FAILED session (`GET /v1/beneficiaries/{id}`): Caliza's
+ * verification page sends there for the reason.
+ */
+export interface BeneficiaryStatusRead {
+  /** The beneficiary's `status`, as Caliza sends it. */
+  status: string;
+  /** Its reason for the failure, when it gives one. */
+  reason: string | null;
+}
+
+/** The beneficiary's side of a FAILED verification, read once after the decision. */
+export interface FailureDetails {
+  /** The beneficiary's status at Caliza (the double answers `FAILED`); null when it could not be read. */
+  beneficiaryStatus: string | null;
+  /** The beneficiary's reason; null when Caliza gave none or it could not be read. */
+  beneficiaryReason: string | null;
+  /** Null when read; else that the details could not be read, and why (the outcome stands). */
+  readFailure: string | null;
+}
+
 export interface VerificationResult {
   beneficiaryId: string;
   outcome: Outcome;
-  /** Why it failed (Caliza's message, `VERIFICATION_FAILED` or `EXPIRED`); null when approved. */
+  /**
+   * Why it failed: the webhook's message, else the beneficiary's reason, else `VERIFICATION_FAILED`; or
+   * `EXPIRED`. Null when approved.
+   */
   reason: string | null;
+  /**
+   * Set on a FAILED outcome decided by Caliza's session (webhook or poll), not on EXPIRED. Absent in the
+   * results of runs started before it existed.
+   */
+  failureDetails?: FailureDetails;
   decidedBy: DecidedBy;
   sessionId: string | null;
   kind: VerificationKind | null;
@@ -215,4 +244,6 @@ export interface VerificationActivities {
   /** Creates the interactive session, or returns the existing one while it is PENDING. */
   createVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
   readVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
+  /** Reads the beneficiary's status and failure reason, after a FAILED session. */
+  readBeneficiaryStatus(beneficiaryId: string): Promise<BeneficiaryStatusRead>;
 }

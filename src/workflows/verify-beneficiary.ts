@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import {
   type CallFailureHint,
+  type FailureDetails,
   SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
   beneficiaryIdProblem,
@@ -42,6 +43,7 @@ import {
   carry,
   initialState,
   isFatal,
+  needsFailureDetails,
   nextAction,
   planKey,
   view,
@@ -69,6 +71,50 @@ const { createVerificationSession, readVerificationSession } =
  * before the change replay with the old predicate; the marker is written only where the two disagree.
  */
 export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
+
+/**
+ * A FAILED session is followed by one read of the beneficiary, whose status carries Caliza's reason.
+ * Runs recorded before it complete without the read.
+ */
+export const FAILURE_DETAILS_PATCH = 'failure-details-from-beneficiary';
+
+/** The longest single attempt of the beneficiary read; the deadline may shorten it. */
+const FAILURE_DETAILS_ATTEMPT_MS = 10_000;
+
+/**
+ * Reads the beneficiary after a FAILED decision. Two attempts, each bounded so that both together end
+ * before the deadline whenever it is at least 3 s away (else after one short attempt): a slow or failing
+ * Caliza delays the result by seconds at most, and never turns the decided outcome into a failure.
+ */
+async function readFailureDetails(beneficiaryId: string, deadlineAt: number): Promise<FailureDetails> {
+  const remainingMs = deadlineAt - Date.now();
+  const attemptMs = Math.min(
+    FAILURE_DETAILS_ATTEMPT_MS,
+    Math.max(1_000, Math.floor((remainingMs - 1_000) / 2)),
+  );
+  const { readBeneficiaryStatus } = proxyLocalActivities<VerificationActivities>({
+    startToCloseTimeout: attemptMs,
+    retry: { initialInterval: '1s', maximumAttempts: remainingMs >= 3_000 ? 2 : 1 },
+  });
+  try {
+    const read = await readBeneficiaryStatus(beneficiaryId);
+    return { beneficiaryStatus: read.status, beneficiaryReason: read.reason, readFailure: null };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    const why =
+      cause instanceof ApplicationFailure
+        ? `${cause.type ?? 'CalizaError'}: ${cause.message}`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    return {
+      beneficiaryStatus: null,
+      beneficiaryReason: null,
+      readFailure: `the beneficiary's details could not be read (${why})`,
+    };
+  }
+}
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
@@ -175,6 +221,13 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       const action = nextAction(state, Date.now());
       switch (action.type) {
         case 'COMPLETE':
+          if (needsFailureDetails(state) && patched(FAILURE_DETAILS_PATCH)) {
+            update({
+              type: 'FAILURE_DETAILS_READ',
+              details: await readFailureDetails(state.beneficiaryId, state.deadlineAt),
+            });
+            break;
+          }
           await condition(allHandlersFinished);
           return action.result;
         case 'CREATE_SESSION':

@@ -12,6 +12,7 @@ import { verificationKindKey, verificationOutcomeKey } from '../../src/search-at
 import { createVerificationWorker } from '../../src/worker';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { calizaConfigFor } from '../stack/support';
+import { DEFAULT_FAILURE_REASON } from '../../caliza-double/undocumented-behaviour';
 
 const run = promisify(execFile);
 const fastPolling = { initialIntervalMs: 300, multiplier: 1.5, maxIntervalMs: 1_000 };
@@ -78,16 +79,22 @@ describe('the real worker on the Temporal CLI dev server', () => {
     expect((await caliza.getBeneficiary(beneficiary.id)).kycVerified).toBe(true);
   });
 
-  it('fails a business (KYB) rejected through the hosted page', async () => {
+  it("fails a business (KYB) rejected through the hosted page, with the beneficiary's reason", async () => {
     const beneficiary = await caliza.createBeneficiary(sampleBusiness('e2e-business'));
     const started = await verifications.start(beneficiary.id, { polling: fastPolling });
     await decide(started.verificationUrl as string, 'reject');
     const result = await verifications.result(beneficiary.id);
+    // Decided by polling, so no webhook message: the reason is the one GET /v1/beneficiaries/{id} gives.
     expect(result).toMatchObject({
       outcome: 'FAILED',
-      reason: 'VERIFICATION_FAILED',
+      reason: DEFAULT_FAILURE_REASON,
       decidedBy: 'POLL',
       kind: 'KYB',
+      failureDetails: {
+        beneficiaryStatus: 'FAILED',
+        beneficiaryReason: DEFAULT_FAILURE_REASON,
+        readFailure: null,
+      },
     });
     const description = await verifications.handle(beneficiary.id).describe();
     expect(description.typedSearchAttributes.get(verificationKindKey)).toBe('KYB');

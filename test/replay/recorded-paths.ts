@@ -22,6 +22,8 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'approved-by-webhook', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'approved-by-poll', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'failed-by-webhook', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  { name: 'failed-by-poll', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  { name: 'failure-details-unreadable', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'expired', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'duplicate-and-conflicting-events', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'continue-as-new', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', continuesAsNew: true },

@@ -4,7 +4,7 @@ import { historyFromJSON, type History } from '@temporalio/common/lib/proto-util
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
+import { FAILURE_DETAILS_PATCH, WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
 import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
 
@@ -76,14 +76,25 @@ describe('recorded workflow histories', () => {
     expect(replayed).toBe(files.length + keptFiles.length);
   });
 
+  const patchesIn = (file: string): string[] =>
+    (load(file).events ?? []).flatMap((event) => {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_patch') return [];
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+    });
+
+  it('record the failure-details patch on every FAILED session, and keep a rejection recorded without it', () => {
+    for (const file of ['failed-by-webhook.json', 'failed-by-poll.json', 'failure-details-unreadable.json']) {
+      expect([file, patchesIn(file)]).toEqual([file, [FAILURE_DETAILS_PATCH]]);
+    }
+    expect(patchesIn('before-failure-details/failed-by-webhook.json')).toEqual([]);
+    expect(keptFiles).toContain('before-failure-details/failed-by-webhook.json');
+    // An expiry reads nothing more.
+    expect(patchesIn('expired.json')).toEqual([]);
+  });
+
   it('record the wake-on-plan-change patch only on the paths where the old wait and the new one differ', () => {
-    const patchesIn = (file: string): string[] =>
-      (load(file).events ?? []).flatMap((event) => {
-        const marker = event.markerRecordedEventAttributes;
-        if (marker?.markerName !== 'core_patch') return [];
-        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-      });
     // A back-off with an event waiting (the old wait spun there), and a start held across continue-as-new.
     expect(patchesIn('outage-with-event-waiting.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
     expect(patchesIn('start-across-continue-as-new.run-1.json')).toEqual([WAKE_ON_PLAN_CHANGE_PATCH]);
