@@ -198,6 +198,15 @@ const recorders: Record<string, Recorder> = {
       expectEqual(caliza.count('create'), 0, 'sessions created');
     },
   },
+  'record-outcome-not-verified-here': {
+    beneficiaryId: 'rec-not-verified-here',
+    async run(client, caliza) {
+      // No session at Caliza: the recording run's read is answered 404 verification.not_found.
+      expectEqual(await client.deliverEvent(failed(this.beneficiaryId)), 'ACCEPTED', 'delivery');
+      expectEqual((await client.result(this.beneficiaryId)).outcome, 'NOT_VERIFIED_HERE', 'outcome');
+      expectEqual(caliza.count('create'), 0, 'sessions created');
+    },
+  },
   'deadline-extended': {
     beneficiaryId: 'rec-extend',
     async run(client, caliza) {

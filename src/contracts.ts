@@ -34,7 +34,15 @@ export interface VerificationEvent {
   message: string | null;
 }
 
-export type Outcome = 'APPROVED' | 'FAILED';
+/**
+ * `NOT_VERIFIED_HERE`: a recording run (started by a webhook for a beneficiary with no verification here)
+ * found no session at Caliza to confirm the event against (`verification.not_found`, or
+ * `beneficiary.not_found`). Nothing was verified, nothing failed: the run completes with this outcome,
+ * which operators filter on (`VerificationOutcome="NOT_VERIFIED_HERE"`), and a later `start` verifies anew.
+ */
+export type Outcome = 'APPROVED' | 'FAILED' | 'NOT_VERIFIED_HERE';
+/** Caliza's codes that tell a recording run there is no session to confirm its event against. */
+export const NOT_VERIFIED_HERE_CODES: readonly string[] = ['verification.not_found', 'beneficiary.not_found'];
 export type DecidedBy = 'WEBHOOK' | 'POLL' | 'DEADLINE';
 /** Reason for a FAILED outcome when Caliza gave none. */
 export const REASON_VERIFICATION_FAILED = 'VERIFICATION_FAILED';
@@ -66,7 +74,7 @@ export interface VerificationResult {
   outcome: Outcome;
   /**
    * Why it failed: the webhook's message, else the beneficiary's reason, else `VERIFICATION_FAILED`; or
-   * `EXPIRED`. Null when approved.
+   * `EXPIRED`. For `NOT_VERIFIED_HERE`, Caliza's code. Null when approved.
    */
   reason: string | null;
   /**

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_HISTORY_EVENTS,
   DEFAULT_POLLING,
   type FailureDetails,
+  NOT_VERIFIED_HERE_CODES,
   type PollingOptions,
   REASON_EXPIRED,
   REASON_VERIFICATION_FAILED,
@@ -45,7 +46,8 @@ export type MachineEvent =
   | { type: 'WEBHOOK'; event: VerificationEvent }
   | { type: 'TIMER_FIRED' }
   | { type: 'DEADLINE_EXTENDED'; deadlineAt: number }
-  | { type: 'FAILURE_DETAILS_READ'; details: FailureDetails };
+  | { type: 'FAILURE_DETAILS_READ'; details: FailureDetails }
+  | { type: 'NOT_VERIFIED_HERE'; failure: CallFailure };
 
 export type NextAction =
   | { type: 'CREATE_SESSION' }
@@ -128,7 +130,28 @@ export function apply(state: MachineState, event: MachineEvent, now: number): Ma
       return state.outcome ? state : { ...state, deadlineAt: event.deadlineAt };
     case 'FAILURE_DETAILS_READ':
       return applyFailureDetails(state, event.details);
+    case 'NOT_VERIFIED_HERE':
+      if (!isNotVerifiedHere(state, event.failure)) return state;
+      return decide(
+        state,
+        { outcome: 'NOT_VERIFIED_HERE', reason: event.failure.type, decidedBy: 'POLL' },
+        now,
+      );
   }
+}
+
+/**
+ * Whether a failed call tells a recording run that Caliza has no session for its beneficiary: the event
+ * cannot be confirmed because nothing was verified, which is an outcome of its own, not a technical failure.
+ */
+export function isNotVerifiedHere(state: MachineState, failure: CallFailure): boolean {
+  return (
+    state.mode === 'RECORD_OUTCOME' &&
+    state.session === null &&
+    state.outcome === null &&
+    failure.kind === 'REFUSED' &&
+    NOT_VERIFIED_HERE_CODES.includes(failure.type)
+  );
 }
 
 /**

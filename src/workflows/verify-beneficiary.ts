@@ -43,6 +43,7 @@ import {
   carry,
   initialState,
   isFatal,
+  isNotVerifiedHere,
   needsFailureDetails,
   nextAction,
   planKey,
@@ -77,6 +78,12 @@ export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
  * Runs recorded before it complete without the read.
  */
 export const FAILURE_DETAILS_PATCH = 'failure-details-from-beneficiary';
+
+/**
+ * A recording run whose first read finds no session at Caliza completes with `NOT_VERIFIED_HERE` instead
+ * of failing with Caliza's code. Runs recorded before it fail as they did.
+ */
+export const NOT_VERIFIED_HERE_PATCH = 'not-verified-here-outcome';
 
 /** The longest single attempt of the beneficiary read; the deadline may shorten it. */
 const FAILURE_DETAILS_ATTEMPT_MS = 10_000;
@@ -182,6 +189,10 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const failure = callFailureOf(cause);
       callFailureCounter.add(1, { kind: failure.kind, purpose: source });
+      if (isNotVerifiedHere(state, failure) && patched(NOT_VERIFIED_HERE_PATCH)) {
+        update({ type: 'NOT_VERIFIED_HERE', failure });
+        return;
+      }
       if (cause instanceof ApplicationFailure && isFatal(state, failure.kind)) {
         fatal = ApplicationFailure.create({
           message: `Caliza refused the verification call: ${cause.message}`,

@@ -30,6 +30,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'cancelled', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED' },
   { name: 'event-before-session', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'record-outcome', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  { name: 'record-outcome-not-verified-here', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'deadline-extended', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'caliza-refused', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED' },
   { name: 'outage-with-event-waiting', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },

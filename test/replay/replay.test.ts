@@ -4,7 +4,11 @@ import { historyFromJSON, type History } from '@temporalio/common/lib/proto-util
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { FAILURE_DETAILS_PATCH, WAKE_ON_PLAN_CHANGE_PATCH } from '../../src/workflows/verify-beneficiary';
+import {
+  FAILURE_DETAILS_PATCH,
+  NOT_VERIFIED_HERE_PATCH,
+  WAKE_ON_PLAN_CHANGE_PATCH,
+} from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
 import { HISTORIES_DIR, RECORDED_PATHS, parseHistoryFileName } from './recorded-paths';
 
@@ -92,6 +96,11 @@ describe('recorded workflow histories', () => {
     expect(keptFiles).toContain('before-failure-details/failed-by-webhook.json');
     // An expiry reads nothing more.
     expect(patchesIn('expired.json')).toEqual([]);
+  });
+
+  it('record the not-verified-here patch only where a recording run finds no session', () => {
+    expect(patchesIn('record-outcome-not-verified-here.json')).toEqual([NOT_VERIFIED_HERE_PATCH]);
+    expect(patchesIn('record-outcome.json')).toEqual([]);
   });
 
   it('record the wake-on-plan-change patch only on the paths where the old wait and the new one differ', () => {

@@ -46,7 +46,15 @@ export class ScriptedCaliza {
     readVerificationSession: async (beneficiaryId) => {
       this.calls.push({ name: 'read', beneficiaryId });
       const session = this.sessions.get(beneficiaryId);
-      if (!session) throw new Error(`no session for ${beneficiaryId}`);
+      if (!session) {
+        // As the activity reports Caliza's 404 for a beneficiary without a session.
+        throw ApplicationFailure.create({
+          message: `GET /v1/beneficiaries/${beneficiaryId}/verification: 404 verification.not_found`,
+          type: 'verification.not_found',
+          nonRetryable: true,
+          details: [{ kind: 'REFUSED', retryAfterMs: null, status: 404 }],
+        });
+      }
       const script = this.scripts.get(beneficiaryId) ?? [];
       const status = script.length > 1 ? (script.shift() as SessionStatus) : (script[0] ?? session.status);
       const updated = {

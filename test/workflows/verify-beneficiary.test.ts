@@ -343,6 +343,30 @@ describe('verifyBeneficiary on the time-skipping server', () => {
       expect(caliza.count('read')).toBe(1);
     });
   });
+
+  it('ends an event for a beneficiary never verified here NOT_VERIFIED_HERE, completed, and verifies on a start', async () => {
+    const caliza = new ScriptedCaliza().script('b-stranger', 'PENDING');
+    await withWorker(caliza, async (client) => {
+      expect(await client.deliverEvent(failed('b-stranger'))).toBe('ACCEPTED');
+      expect(await client.result('b-stranger')).toMatchObject({
+        outcome: 'NOT_VERIFIED_HERE',
+        reason: 'verification.not_found',
+        sessionId: null,
+      });
+      const description = await client.handle('b-stranger').describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get(verificationOutcomeKey)).toBe('NOT_VERIFIED_HERE');
+      expect(caliza.count('beneficiary')).toBe(0);
+      // Nothing was verified: a start opens a session rather than answering with that outcome.
+      const started = await client.start('b-stranger');
+      expect(started).toMatchObject({
+        status: 'PENDING',
+        verificationUrl: 'https://verify.example/b-stranger',
+      });
+      expect(started.runId).not.toBe(description.runId);
+      await cancelAndWait(client, 'b-stranger');
+    });
+  });
 });
 
 /** Cancels and waits for the run to end, so no unfinished work blocks time skipping for later tests. */
