@@ -149,6 +149,24 @@ describe('the real worker on the Temporal CLI dev server', () => {
       expect(waited).toMatchObject({ runId: printed.runId, result: { outcome: 'APPROVED' } });
     });
 
+    it("prints Caliza's code and message in one line and exits non-zero for a beneficiary Caliza does not know", async () => {
+      const failure = await starter(['fedcba9876543210fedcba98']).catch(
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect((failure as { code: number }).code).toBe(1);
+      const stderr = (failure as { stderr: string }).stderr.trim();
+      expect(stderr.split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(
+        /^error: Workflow Update failed: .*beneficiary\.not_found.*Beneficiary not found/,
+      );
+    });
+
+    it('prints its usage on --help and exits 0', async () => {
+      const { stdout } = await starter(['--help']);
+      expect(stdout).toMatch(/^usage: npm run starter -- <beneficiaryId>/);
+      expect(stdout).toContain('--reverify');
+    });
+
     it('exits non-zero with a one-line error on bad input', async () => {
       const failure = await starter(['--bogus']).catch((err: { code: number; stderr: string }) => err);
       expect((failure as { code: number }).code).toBe(1);
