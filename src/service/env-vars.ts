@@ -188,7 +188,7 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     variable: '`SANDBOX_PORT`',
     default: '`4010`',
     meaning: 'sandbox double port',
-    readBy: ['caliza-double'],
+    readBy: ['caliza-double', 'demo', 'create-beneficiary'],
   },
   {
     variable: '`SANDBOX_PROCESSING_DELAY_MS`',
