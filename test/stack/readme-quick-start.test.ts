@@ -63,6 +63,8 @@ describe('the README quick start, word for word', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // npm start bundles the workflow and starts four processes: on a loaded 2-core machine that alone can
+  // take most of a minute (about 15 s for the whole test when the machine is quiet).
   it('gets a new beneficiary from nothing to APPROVED with the commands the README gives', async () => {
     const [install] = commandsUnder('## Quick start');
     // The checkout under test is installed already (CI runs `npm ci` first); the rest runs as written.
@@ -138,5 +140,5 @@ describe('the README quick start, word for word', () => {
     await exited;
     expect(output).toContain('SIGINT: stopping every part…\nStopped.');
     expect(isAlive(serverPid)).toBe(false);
-  });
+  }, 180_000);
 });
