@@ -56,6 +56,10 @@ async function main(): Promise<void> {
       caliza: {
         createVerification: async (id) => pendingSession(id),
         getVerification: async (id) => pendingSession(id),
+        // Sessions stay PENDING here, so no FAILED outcome ever asks for the beneficiary.
+        getBeneficiary: async (id) => {
+          throw new Error(`memory benchmark: no beneficiary read expected (${id})`);
+        },
       },
     }),
     workflowBundlePath: config.workflowBundlePath,

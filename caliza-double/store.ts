@@ -2,7 +2,7 @@ import type { BeneficiaryType, SessionStatus } from '../src/caliza/vocabulary';
 import type { BusinessInput, PersonInput } from './beneficiary-schema';
 import { createObjectIdGenerator } from './ids';
 import { isoMillis, isoNanos } from './timestamps';
-import type { BENEFICIARY_STATUS_APPROVED, BENEFICIARY_STATUS_FAILED } from './undocumented-behaviour';
+import { type BENEFICIARY_STATUS_APPROVED, BENEFICIARY_STATUS_FAILED } from './undocumented-behaviour';
 
 /** Beneficiary `status` values the double uses (Caliza documents only PENDING; see undocumented-behaviour). */
 export type BeneficiaryStatus =
@@ -16,6 +16,8 @@ export interface BeneficiaryRecord {
   active: boolean;
   kycVerified: boolean;
   status: BeneficiaryStatus;
+  /** Why the last verification failed, while the status is FAILED (see undocumented-behaviour). */
+  rejectionReason: string | null;
   createdDate: string;
   person: PersonInput | null;
   business: BusinessInput | null;
@@ -55,6 +57,8 @@ export interface BeneficiaryView {
   active: boolean;
   kycVerified: boolean;
   status: BeneficiaryStatus;
+  /** Left out unless the status is FAILED, as Caliza leaves out null fields of its objects. */
+  rejectionReason?: string;
   createdDate: string;
   person?: PersonInput;
   business?: BusinessInput;
@@ -81,6 +85,9 @@ export function beneficiaryView(record: BeneficiaryRecord): BeneficiaryView {
     active: record.active,
     kycVerified: record.kycVerified,
     status: record.status,
+    ...(record.status === BENEFICIARY_STATUS_FAILED && record.rejectionReason !== null
+      ? { rejectionReason: record.rejectionReason }
+      : {}),
     createdDate: record.createdDate,
   };
   if (record.person) view.person = record.person;
@@ -148,6 +155,7 @@ export class SandboxStore {
       active: true,
       kycVerified: false,
       status: 'PENDING',
+      rejectionReason: null,
       createdDate: isoNanos(),
       person: input.person,
       business: input.business,

@@ -113,6 +113,16 @@ export const UNDOCUMENTED_BEHAVIOUR: readonly UndocumentedChoice[] = [
       'FAILED with kycVerified=false. A new session after FAILED puts the beneficiary back to PENDING.',
   },
   {
+    id: 'beneficiary.rejection_reason',
+    gap:
+      'The verification page says a FAILED session\'s reason is in "the beneficiary status", but no field ' +
+      'for it is documented (transactions carry rejectionReason; nothing is found for beneficiaries).',
+    choice:
+      'GET /v1/beneficiaries/{id} (and webhook "data") carries "rejectionReason" while the status is FAILED: ' +
+      "the decision's reason, or the default sentence, the same text as the BENEFICIARY_FAILED message. The " +
+      'field is left out otherwise, as Caliza leaves out null fields, and cleared by a new session.',
+  },
+  {
     id: 'beneficiary.not_found',
     gap: 'Ids that are not 24-hex.',
     choice: 'Treated like any unknown id: 404 beneficiary.not_found.',

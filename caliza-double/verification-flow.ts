@@ -48,8 +48,9 @@ export class VerificationFlow {
     const current = this.deps.store.currentSession(beneficiary);
     // PENDING is documented; PROCESSING and SUCCEEDED are returned as-is by choice; FAILED opens a new one.
     if (current && current.status !== 'FAILED') return { session: current, created: false };
-    if (beneficiary.status === 'FAILED') {
+    if (beneficiary.status === BENEFICIARY_STATUS_FAILED) {
       beneficiary.status = 'PENDING';
+      beneficiary.rejectionReason = null;
     }
     const session = this.deps.store.createSession(beneficiary, this.deps.hostedUrlFor);
     this.deps.stats.sessionCreated(beneficiary.id);
@@ -85,6 +86,7 @@ export class VerificationFlow {
     this.deps.store.setSessionStatus(session, approved ? 'SUCCEEDED' : 'FAILED');
     beneficiary.status = approved ? BENEFICIARY_STATUS_APPROVED : BENEFICIARY_STATUS_FAILED;
     beneficiary.kycVerified = approved;
+    beneficiary.rejectionReason = approved ? null : decision.reason;
     this.deps.webhooks.emit(
       webhookEnvelope(
         approved ? 'BENEFICIARY_APPROVED' : 'BENEFICIARY_FAILED',

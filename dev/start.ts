@@ -177,6 +177,10 @@ function printSummary(stack: RunningStack): void {
       ? `TEMPORAL_ADDRESS=${temporal.address} `
       : '';
   say('');
+  if (caliza.sandbox) {
+    say('Create a beneficiary on the sandbox double (prints its beneficiaryId):');
+    say(`  npm run create-beneficiary -- individual|business`);
+  }
   say('Start a verification for a beneficiary that exists at Caliza:');
   say(`  ${target}npm run starter -- <beneficiaryId> [--wait]`);
   if (caliza.sandbox) say(`See every outcome on the sandbox double:\n  ${target}npm run demo`);

@@ -100,9 +100,34 @@ const recorders: Record<string, Recorder> = {
     beneficiaryId: 'biz-rec-fail-webhook',
     async run(client, caliza) {
       caliza.script(this.beneficiaryId, 'FAILED');
+      caliza.rejectionReasons.set(this.beneficiaryId, 'Registration number not found');
       await client.start(this.beneficiaryId, SHORT);
       await client.handle(this.beneficiaryId).signal(verificationEventSignal, failed(this.beneficiaryId));
-      expectEqual((await client.result(this.beneficiaryId)).reason, 'Document expired', 'reason');
+      const result = await client.result(this.beneficiaryId);
+      expectEqual(result.reason, 'Document expired', 'reason');
+      expectEqual(result.failureDetails?.beneficiaryReason, 'Registration number not found', 'details');
+    },
+  },
+  'failed-by-poll': {
+    beneficiaryId: 'rec-fail-poll',
+    async run(client, caliza) {
+      caliza.script(this.beneficiaryId, 'PENDING', 'FAILED');
+      caliza.rejectionReasons.set(this.beneficiaryId, 'Selfie does not match the document');
+      await client.start(this.beneficiaryId, SHORT);
+      const result = await client.result(this.beneficiaryId);
+      expectEqual(result.decidedBy, 'POLL', 'decided by');
+      expectEqual(result.reason, 'Selfie does not match the document', 'reason');
+    },
+  },
+  'failure-details-unreadable': {
+    beneficiaryId: 'rec-fail-no-details',
+    async run(client, caliza) {
+      caliza.script(this.beneficiaryId, 'FAILED');
+      caliza.beneficiaryReadsFailing.add(this.beneficiaryId);
+      await client.start(this.beneficiaryId, SHORT);
+      const result = await client.result(this.beneficiaryId);
+      expectEqual(result.reason, 'VERIFICATION_FAILED', 'reason');
+      expectEqual(result.failureDetails?.beneficiaryStatus, null, 'beneficiary status');
     },
   },
   expired: {
@@ -170,6 +195,15 @@ const recorders: Record<string, Recorder> = {
       caliza.seed(this.beneficiaryId, 'SUCCEEDED');
       expectEqual(await client.deliverEvent(approved(this.beneficiaryId)), 'ACCEPTED', 'delivery');
       expectEqual((await client.result(this.beneficiaryId)).outcome, 'APPROVED', 'outcome');
+      expectEqual(caliza.count('create'), 0, 'sessions created');
+    },
+  },
+  'record-outcome-not-verified-here': {
+    beneficiaryId: 'rec-not-verified-here',
+    async run(client, caliza) {
+      // No session at Caliza: the recording run's read is answered 404 verification.not_found.
+      expectEqual(await client.deliverEvent(failed(this.beneficiaryId)), 'ACCEPTED', 'delivery');
+      expectEqual((await client.result(this.beneficiaryId)).outcome, 'NOT_VERIFIED_HERE', 'outcome');
       expectEqual(caliza.count('create'), 0, 'sessions created');
     },
   },
@@ -273,6 +307,10 @@ function activitiesFor(caliza: ScriptedCaliza): VerificationActivities {
       if (calizaDown.has(beneficiaryId))
         throw unavailable(`GET /v1/beneficiaries/${beneficiaryId}/verification`);
       return caliza.activities.readVerificationSession(beneficiaryId);
+    },
+    readBeneficiaryStatus: async (beneficiaryId) => {
+      if (calizaDown.has(beneficiaryId)) throw unavailable(`GET /v1/beneficiaries/${beneficiaryId}`);
+      return caliza.activities.readBeneficiaryStatus(beneficiaryId);
     },
   };
 }

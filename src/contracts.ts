@@ -34,17 +34,54 @@ export interface VerificationEvent {
   message: string | null;
 }
 
-export type Outcome = 'APPROVED' | 'FAILED';
+/**
+ * `NOT_VERIFIED_HERE`: a recording run (started by a webhook for a beneficiary with no verification here)
+ * found no session at Caliza to confirm the event against (`verification.not_found`, or
+ * `beneficiary.not_found`). Nothing was verified, nothing failed: the run completes with this outcome,
+ * which operators filter on (`VerificationOutcome="NOT_VERIFIED_HERE"`), and a later `start` verifies anew.
+ */
+export type Outcome = 'APPROVED' | 'FAILED' | 'NOT_VERIFIED_HERE';
+/** Caliza's codes that tell a recording run there is no session to confirm its event against. */
+export const NOT_VERIFIED_HERE_CODES: readonly string[] = ['verification.not_found', 'beneficiary.not_found'];
 export type DecidedBy = 'WEBHOOK' | 'POLL' | 'DEADLINE';
 /** Reason for a FAILED outcome when Caliza gave none. */
 export const REASON_VERIFICATION_FAILED = 'VERIFICATION_FAILED';
 export const REASON_EXPIRED = 'EXPIRED';
 
+/**
+ * What Caliza's beneficiary says about a FAILED session (`GET /v1/beneficiaries/{id}`): Caliza's
+ * verification page sends there for the reason.
+ */
+export interface BeneficiaryStatusRead {
+  /** The beneficiary's `status`, as Caliza sends it. */
+  status: string;
+  /** Its reason for the failure, when it gives one. */
+  reason: string | null;
+}
+
+/** The beneficiary's side of a FAILED verification, read once after the decision. */
+export interface FailureDetails {
+  /** The beneficiary's status at Caliza (the double answers `FAILED`); null when it could not be read. */
+  beneficiaryStatus: string | null;
+  /** The beneficiary's reason; null when Caliza gave none or it could not be read. */
+  beneficiaryReason: string | null;
+  /** Null when read; else that the details could not be read, and why (the outcome stands). */
+  readFailure: string | null;
+}
+
 export interface VerificationResult {
   beneficiaryId: string;
   outcome: Outcome;
-  /** Why it failed (Caliza's message, `VERIFICATION_FAILED` or `EXPIRED`); null when approved. */
+  /**
+   * Why it failed: the webhook's message, else the beneficiary's reason, else `VERIFICATION_FAILED`; or
+   * `EXPIRED`. For `NOT_VERIFIED_HERE`, Caliza's code. Null when approved.
+   */
   reason: string | null;
+  /**
+   * Set on a FAILED outcome decided by Caliza's session (webhook or poll), not on EXPIRED. Absent in the
+   * results of runs started before it existed.
+   */
+  failureDetails?: FailureDetails;
   decidedBy: DecidedBy;
   sessionId: string | null;
   kind: VerificationKind | null;
@@ -215,4 +252,6 @@ export interface VerificationActivities {
   /** Creates the interactive session, or returns the existing one while it is PENDING. */
   createVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
   readVerificationSession(beneficiaryId: string): Promise<VerificationSession>;
+  /** Reads the beneficiary's status and failure reason, after a FAILED session. */
+  readBeneficiaryStatus(beneficiaryId: string): Promise<BeneficiaryStatusRead>;
 }

@@ -9,9 +9,19 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_START_TIMEOUT_MS, VerificationClient, connectClient } from './client';
+import { errorLine } from './ops/error-line';
 import { taskQueueFromEnv } from './service/config';
 
 const USAGE = 'usage: npm run starter -- <beneficiaryId> [--wait] [--reverify] [--timeout <seconds>]';
+const HELP = [
+  USAGE,
+  '  Starts (or joins) the verification of a beneficiary that exists at Caliza and prints one JSON line:',
+  '  { workflowId, runId, verificationUrl, status }, and with --wait the result once decided.',
+  '  --wait              wait for the outcome and print it as `result`',
+  '  --reverify          start a new verification when the last one ended FAILED',
+  '  --timeout <seconds> longest wait for the session (60 by default); then status NOT_CREATED',
+  "  A failure prints one `error:` line (Caliza's code and message) and exits non-zero.",
+].join('\n');
 /** A day: anything longer is a typo, not a wish to wait. */
 const MAX_TIMEOUT_SECONDS = 86_400;
 
@@ -64,7 +74,12 @@ function timeoutMsOf(raw: string | undefined): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseStarterArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0] ?? '')) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const args = parseStarterArgs(argv);
   const { client, connection } = await connectClient();
   try {
     const verifications = new VerificationClient(client, { taskQueue: taskQueueFromEnv() });
@@ -87,7 +102,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`error: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}\n`);
+    // The client's error says what failed, its causes why: Caliza's code and message, or the fix.
+    process.stderr.write(`error: ${errorLine(err)}\n`);
     process.exit(1);
   });
 }

@@ -1,5 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { withErrorFields } from './error-fields';
 
 /** Routes the Temporal SDK's logs (workflow `log`, activity `log`, worker and core) into pino. */
 export class PinoSdkLogger implements SdkLogger {
@@ -9,7 +10,8 @@ export class PinoSdkLogger implements SdkLogger {
     const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[
       level
     ];
-    this.pino[method](meta ?? {}, message);
+    // A failed run is logged with its error: its type, message and Caliza code, not `{}`.
+    this.pino[method](meta ? withErrorFields(meta) : {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

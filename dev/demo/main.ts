@@ -4,32 +4,20 @@
  * cancelled), printing each as it lands. It needs the Caliza sandbox double: it decides on its hosted page
  * and drops a webhook through its admin API, neither of which the real Caliza offers.
  */
-import { CalizaClient, DEFAULT_CALIZA_TIMEOUT_MS } from '../../src/caliza';
 import { connectClient } from '../../src/client/temporal-connection';
 import { VerificationClient } from '../../src/client/verification-client';
 import { taskQueueFromEnv } from '../../src/service/config';
 import { type DemoOutcome, runDemo } from './demo-run';
-import { SandboxAdmin, SandboxUnreachableError } from './sandbox-admin';
+import { connectSandboxCaliza } from '../sandbox-caliza';
 
 const say = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
-function sandboxUrl(env: NodeJS.ProcessEnv): string {
-  return env.SANDBOX_URL?.trim() || `http://127.0.0.1:${env.SANDBOX_PORT?.trim() || '4010'}`;
-}
-
 async function main(): Promise<number> {
-  const admin = new SandboxAdmin(sandboxUrl(process.env));
-  let info;
-  try {
-    info = await admin.info();
-  } catch (err) {
-    if (!(err instanceof SandboxUnreachableError)) throw err;
-    throw new Error(
-      `the demo needs the Caliza sandbox double that \`npm start\` runs, and ${err.message}. ` +
-        'Start the service with `npm start` (without CALIZA_API_BASE_URL), or point SANDBOX_URL at a running double. ' +
-        'It cannot run against the real Caliza API: it decides on the double’s hosted page and drops a webhook through its admin API.',
-    );
-  }
+  const { admin, info, caliza } = await connectSandboxCaliza(
+    process.env,
+    'the demo',
+    'It cannot run against the real Caliza API: it decides on the double’s hosted page and drops a webhook through its admin API.',
+  );
   if (!info.callbackUrl) {
     throw new Error(
       `the sandbox double at ${info.url} has no webhook URL, so no webhook would reach the service: start everything with \`npm start\``,
@@ -40,13 +28,6 @@ async function main(): Promise<number> {
   try {
     const taskQueue = taskQueueFromEnv();
     await assertWorkerPolling(temporal.client, temporal.namespace, taskQueue);
-    const caliza = new CalizaClient({
-      apiBaseUrl: info.apiBaseUrl,
-      tokenUrl: info.tokenUrl,
-      ...info.credentials,
-      timeoutMs: DEFAULT_CALIZA_TIMEOUT_MS,
-      tokenRefreshMarginMs: 60_000,
-    });
     say(`Caliza sandbox double  ${info.url} (webhooks to ${info.callbackUrl})`);
     say(`Temporal               namespace ${temporal.namespace}, task queue ${taskQueue}`);
     say('');

@@ -4,7 +4,7 @@ import type { DecidedBy } from '../../src/contracts';
 import type { Decision } from './hosted-page';
 
 /** The outcome as the `VerificationOutcome` search attribute names it. */
-export type OutcomeLabel = 'APPROVED' | 'FAILED' | 'EXPIRED' | 'CANCELLED';
+export type OutcomeLabel = 'APPROVED' | 'FAILED' | 'EXPIRED' | 'CANCELLED' | 'NOT_VERIFIED_HERE';
 
 export type ScenarioAction =
   | { kind: 'decide'; decision: Decision; reason?: string; dropWebhook?: boolean }

@@ -1,12 +1,15 @@
 import { Context, log } from '@temporalio/activity';
-import type { VerificationActivities, VerificationSession } from '../contracts';
+import type { BeneficiaryStatusRead, VerificationActivities, VerificationSession } from '../contracts';
 import { beneficiaryIdProblem, isUsableBeneficiaryId } from '../caliza/beneficiary-id';
 import type { CalizaCallOptions, CalizaClient } from '../caliza/client';
 import { CalizaInvalidIdError } from '../caliza/errors';
 import { toApplicationFailure, type CalizaFailureDetails } from './caliza-failures';
 
 /** What the activities need from the client; a CalizaClient fits, and so does a test double. */
-export type VerificationSessionApi = Pick<CalizaClient, 'createVerification' | 'getVerification'>;
+export type VerificationSessionApi = Pick<
+  CalizaClient,
+  'createVerification' | 'getVerification' | 'getBeneficiary'
+>;
 
 export interface ActivityDependencies {
   caliza: VerificationSessionApi;
@@ -24,11 +27,12 @@ function sessionLogFields(session: VerificationSession): Record<string, unknown>
   return { sessionId: session.id, status: session.status, type: session.type };
 }
 
-async function callCaliza(
+async function callCaliza<T>(
   operation: string,
   beneficiaryId: unknown,
-  call: (beneficiaryId: string, options: CalizaCallOptions) => Promise<VerificationSession>,
-): Promise<VerificationSession> {
+  call: (beneficiaryId: string, options: CalizaCallOptions) => Promise<T>,
+  logFields: (answer: T) => Record<string, unknown>,
+): Promise<T> {
   const id = requireBeneficiaryId(beneficiaryId);
   // Cancellation (the workflow cancelled, the worker shutting down) aborts the HTTP call in flight.
   const { cancellationSignal, info, metricMeter } = Context.current();
@@ -39,9 +43,9 @@ async function callCaliza(
       .add(1);
   }
   try {
-    const session = await call(id, { signal: cancellationSignal });
-    log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...sessionLogFields(session) });
-    return session;
+    const answer = await call(id, { signal: cancellationSignal });
+    log.info(`Caliza ${operation} succeeded`, { beneficiaryId: id, ...logFields(answer) });
+    return answer;
   } catch (error) {
     if (cancellationSignal.aborted) {
       // Whatever the call ended with, the activity was cancelled: report that, not a Caliza failure.
@@ -69,17 +73,30 @@ async function callCaliza(
 
 /** Activities built around an injected client, so the worker shares one client (and one token) across them. */
 export function createActivities(deps: ActivityDependencies): VerificationActivities {
+  const sessionCall =
+    (operation: string, call: (id: string, options: CalizaCallOptions) => Promise<VerificationSession>) =>
+    (beneficiaryId: string): Promise<VerificationSession> =>
+      callCaliza(operation, beneficiaryId, call, sessionLogFields);
   return {
     /** Creates the beneficiary's interactive session, or returns its existing PENDING one (Caliza's rule). */
-    async createVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('create verification session', beneficiaryId, (id, options) =>
-        deps.caliza.createVerification(id, options),
-      );
-    },
+    createVerificationSession: sessionCall('create verification session', (id, options) =>
+      deps.caliza.createVerification(id, options),
+    ),
     /** Reads the beneficiary's current session (polling and webhook confirmation). */
-    async readVerificationSession(beneficiaryId: string): Promise<VerificationSession> {
-      return callCaliza('read verification session', beneficiaryId, (id, options) =>
-        deps.caliza.getVerification(id, options),
+    readVerificationSession: sessionCall('read verification session', (id, options) =>
+      deps.caliza.getVerification(id, options),
+    ),
+    /** Reads the beneficiary for the status and reason of a FAILED verification; only those leave here. */
+    async readBeneficiaryStatus(beneficiaryId: string): Promise<BeneficiaryStatusRead> {
+      return callCaliza(
+        'read beneficiary',
+        beneficiaryId,
+        async (id, options) => {
+          const beneficiary = await deps.caliza.getBeneficiary(id, options);
+          return { status: beneficiary.status, reason: beneficiary.rejectionReason };
+        },
+        // The reason goes to the result, not to the log: it may describe the person.
+        (read) => ({ beneficiaryStatus: read.status, hasReason: read.reason !== null }),
       );
     },
   };

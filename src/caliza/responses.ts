@@ -97,6 +97,8 @@ const beneficiarySchema = z.object({
   active: z.boolean().nullish(),
   kycVerified: z.boolean().nullish(),
   status: z.string().min(1),
+  // Not documented (see Beneficiary.rejectionReason): anything but a non-empty string reads as none.
+  rejectionReason: z.unknown().optional(),
   createdDate: optionalText,
 });
 
@@ -114,6 +116,8 @@ export function parseBeneficiary(body: unknown): Parsed<Beneficiary> {
       active: b.active ?? null,
       kycVerified: b.kycVerified ?? null,
       status: b.status,
+      rejectionReason:
+        typeof b.rejectionReason === 'string' && b.rejectionReason.trim() !== '' ? b.rejectionReason : null,
       createdDate: b.createdDate,
     },
   };

@@ -72,5 +72,11 @@ export interface Beneficiary {
   active: boolean | null;
   kycVerified: boolean | null;
   status: BeneficiaryStatus;
+  /**
+   * Why the verification failed. Caliza says a FAILED session's reason is in the beneficiary's status but
+   * names no field; `rejectionReason` is the name its transactions use, and the sandbox double's choice.
+   * Null when absent.
+   */
+  rejectionReason: string | null;
   createdDate: string | null;
 }

@@ -162,7 +162,8 @@ export class VerificationClient {
       const result = await this.client.workflow
         .getHandle<typeof verifyBeneficiary>(workflowId, last.runId, { followRuns: false })
         .result();
-      if (result.outcome === 'FAILED' && options.reverify) {
+      // A recording run that found nothing to confirm verified nothing: verify now.
+      if ((result.outcome === 'FAILED' && options.reverify) || result.outcome === 'NOT_VERIFIED_HERE') {
         reusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE;
         continue;
       }

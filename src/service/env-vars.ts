@@ -7,7 +7,14 @@
 
 /** Who reads a variable: a part of the service, a client, or a development tool. */
 export type EnvVarReader =
-  'worker' | 'webhooks' | 'codec-server' | 'clients' | 'start' | 'caliza-double' | 'demo';
+  | 'worker'
+  | 'webhooks'
+  | 'codec-server'
+  | 'clients'
+  | 'start'
+  | 'caliza-double'
+  | 'demo'
+  | 'create-beneficiary';
 
 export interface EnvVarDeclaration {
   /**
@@ -199,7 +206,7 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     variable: '`SANDBOX_PORT`',
     default: '`4010`',
     meaning: 'sandbox double port',
-    readBy: ['caliza-double'],
+    readBy: ['caliza-double', 'demo', 'create-beneficiary'],
   },
   {
     variable: '`SANDBOX_PROCESSING_DELAY_MS`',
@@ -255,8 +262,9 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
   {
     variable: '`SANDBOX_URL` / `TEMPORAL_UI_URL`',
     default: '`http://127.0.0.1:4010` / `http://127.0.0.1:8233`',
-    meaning: 'where `npm run demo` finds the double and links the UI',
-    readBy: ['demo'],
+    meaning:
+      'where `npm run demo` and `npm run create-beneficiary` find the double; where the demo links the UI',
+    readBy: ['demo', 'create-beneficiary'],
   },
 ];
 

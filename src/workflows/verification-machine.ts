@@ -13,6 +13,8 @@ import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_HISTORY_EVENTS,
   DEFAULT_POLLING,
+  type FailureDetails,
+  NOT_VERIFIED_HERE_CODES,
   type PollingOptions,
   REASON_EXPIRED,
   REASON_VERIFICATION_FAILED,
@@ -43,7 +45,9 @@ export type MachineEvent =
   | { type: 'CALL_FAILED'; failure: CallFailure }
   | { type: 'WEBHOOK'; event: VerificationEvent }
   | { type: 'TIMER_FIRED' }
-  | { type: 'DEADLINE_EXTENDED'; deadlineAt: number };
+  | { type: 'DEADLINE_EXTENDED'; deadlineAt: number }
+  | { type: 'FAILURE_DETAILS_READ'; details: FailureDetails }
+  | { type: 'NOT_VERIFIED_HERE'; failure: CallFailure };
 
 export type NextAction =
   | { type: 'CREATE_SESSION' }
@@ -124,7 +128,56 @@ export function apply(state: MachineState, event: MachineEvent, now: number): Ma
       return decide(state, { outcome: 'FAILED', reason: REASON_EXPIRED, decidedBy: 'DEADLINE' }, now);
     case 'DEADLINE_EXTENDED':
       return state.outcome ? state : { ...state, deadlineAt: event.deadlineAt };
+    case 'FAILURE_DETAILS_READ':
+      return applyFailureDetails(state, event.details);
+    case 'NOT_VERIFIED_HERE':
+      if (!isNotVerifiedHere(state, event.failure)) return state;
+      return decide(
+        state,
+        { outcome: 'NOT_VERIFIED_HERE', reason: event.failure.type, decidedBy: 'POLL' },
+        now,
+      );
   }
+}
+
+/**
+ * Whether a failed call tells a recording run that Caliza has no session for its beneficiary: the event
+ * cannot be confirmed because nothing was verified, which is an outcome of its own, not a technical failure.
+ */
+export function isNotVerifiedHere(state: MachineState, failure: CallFailure): boolean {
+  return (
+    state.mode === 'RECORD_OUTCOME' &&
+    state.session === null &&
+    state.outcome === null &&
+    failure.kind === 'REFUSED' &&
+    NOT_VERIFIED_HERE_CODES.includes(failure.type)
+  );
+}
+
+/**
+ * Whether the decided outcome still lacks the beneficiary's side: a FAILED session (by webhook or poll)
+ * sends the integrator to the beneficiary's status for the reason. An expiry has no such reason.
+ */
+export function needsFailureDetails(state: MachineState): boolean {
+  const outcome = state.outcome;
+  return outcome?.outcome === 'FAILED' && outcome.decidedBy !== 'DEADLINE' && !outcome.failureDetails;
+}
+
+/** Adds what the beneficiary said; its reason replaces only the placeholder, never a webhook's message. */
+function applyFailureDetails(state: MachineState, details: FailureDetails): MachineState {
+  if (!state.outcome || !needsFailureDetails(state)) return state;
+  const clip = (text: string | null): string | null =>
+    text === null ? null : text.slice(0, FAILURE_MESSAGE_LIMIT);
+  const failureDetails: FailureDetails = {
+    beneficiaryStatus: clip(details.beneficiaryStatus),
+    beneficiaryReason: clip(details.beneficiaryReason),
+    readFailure: clip(details.readFailure),
+  };
+  const reason =
+    state.outcome.reason === REASON_VERIFICATION_FAILED && failureDetails.beneficiaryReason !== null
+      ? failureDetails.beneficiaryReason
+      : state.outcome.reason;
+  return { ...state, outcome: { ...state.outcome, reason, failureDetails } };
 }
 
 function applyWebhook(state: MachineState, event: VerificationEvent, now: number): MachineState {

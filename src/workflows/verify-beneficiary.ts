@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import {
   type CallFailureHint,
+  type FailureDetails,
   SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
   beneficiaryIdProblem,
@@ -44,6 +45,8 @@ import {
   carry,
   initialState,
   isFatal,
+  isNotVerifiedHere,
+  needsFailureDetails,
   nextAction,
   planKey,
   view,
@@ -82,6 +85,56 @@ export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
  * call if it is refused. The marker is written only where a continue-as-new follows a call.
  */
 export const RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH = 'record-calls-before-continue-as-new';
+
+/**
+ * A FAILED session is followed by one read of the beneficiary, whose status carries Caliza's reason.
+ * Runs recorded before it complete without the read.
+ */
+export const FAILURE_DETAILS_PATCH = 'failure-details-from-beneficiary';
+
+/**
+ * A recording run whose first read finds no session at Caliza completes with `NOT_VERIFIED_HERE` instead
+ * of failing with Caliza's code. Runs recorded before it fail as they did.
+ */
+export const NOT_VERIFIED_HERE_PATCH = 'not-verified-here-outcome';
+
+/** The longest single attempt of the beneficiary read; the deadline may shorten it. */
+const FAILURE_DETAILS_ATTEMPT_MS = 10_000;
+
+/**
+ * Reads the beneficiary after a FAILED decision. Two attempts, each bounded so that both together end
+ * before the deadline whenever it is at least 3 s away (else after one short attempt): a slow or failing
+ * Caliza delays the result by seconds at most, and never turns the decided outcome into a failure.
+ */
+async function readFailureDetails(beneficiaryId: string, deadlineAt: number): Promise<FailureDetails> {
+  const remainingMs = deadlineAt - Date.now();
+  const attemptMs = Math.min(
+    FAILURE_DETAILS_ATTEMPT_MS,
+    Math.max(1_000, Math.floor((remainingMs - 1_000) / 2)),
+  );
+  const { readBeneficiaryStatus } = proxyLocalActivities<VerificationActivities>({
+    startToCloseTimeout: attemptMs,
+    retry: { initialInterval: '1s', maximumAttempts: remainingMs >= 3_000 ? 2 : 1 },
+  });
+  try {
+    const read = await readBeneficiaryStatus(beneficiaryId);
+    return { beneficiaryStatus: read.status, beneficiaryReason: read.reason, readFailure: null };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    const why =
+      cause instanceof ApplicationFailure
+        ? `${cause.type ?? 'CalizaError'}: ${cause.message}`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    return {
+      beneficiaryStatus: null,
+      beneficiaryReason: null,
+      readFailure: `the beneficiary's details could not be read (${why})`,
+    };
+  }
+}
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
@@ -154,6 +207,10 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const failure = callFailureOf(cause);
       metrics.callFailed(failure.kind, source);
+      if (isNotVerifiedHere(state, failure) && patched(NOT_VERIFIED_HERE_PATCH)) {
+        update({ type: 'NOT_VERIFIED_HERE', failure });
+        return;
+      }
       if (cause instanceof ApplicationFailure && isFatal(state, failure.kind)) {
         fatal = ApplicationFailure.create({
           message: `Caliza refused the verification call: ${cause.message}`,
@@ -196,6 +253,13 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
       const action = nextAction(state, Date.now());
       switch (action.type) {
         case 'COMPLETE':
+          if (needsFailureDetails(state) && patched(FAILURE_DETAILS_PATCH)) {
+            update({
+              type: 'FAILURE_DETAILS_READ',
+              details: await readFailureDetails(state.beneficiaryId, state.deadlineAt),
+            });
+            break;
+          }
           await condition(allHandlersFinished);
           metrics.decided(action.result);
           return action.result;

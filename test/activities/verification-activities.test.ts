@@ -84,6 +84,38 @@ describe('verification activities', () => {
     expect(logger.lines.join('\n')).not.toContain('verification.example.test');
   });
 
+  it("reads a FAILED beneficiary's status and rejectionReason, logging neither the reason nor the person", async () => {
+    const body = {
+      id: BENEFICIARY,
+      integratorId: '6920925fdbadfe09b1bf9e5e',
+      integratorBeneficiaryId: 'user-1',
+      type: 'INDIVIDUAL',
+      active: true,
+      kycVerified: false,
+      status: 'FAILED',
+      rejectionReason: 'Selfie does not match the document',
+      createdDate: '2026-01-01T00:00:00.000000000Z',
+      person: { firstName: 'Ana', lastName: 'Lima' },
+    };
+    server.enqueue('GET', `/v1/beneficiaries/${BENEFICIARY}`, { body });
+    server.enqueue('GET', `/v1/beneficiaries/${BENEFICIARY}`, {
+      body: { ...body, rejectionReason: undefined },
+    });
+
+    expect(await env.run(activities.readBeneficiaryStatus, BENEFICIARY)).toEqual({
+      status: 'FAILED',
+      reason: 'Selfie does not match the document',
+    });
+    expect(await env.run(activities.readBeneficiaryStatus, BENEFICIARY)).toEqual({
+      status: 'FAILED',
+      reason: null,
+    });
+    const text = logger.lines.join('\n');
+    expect(text).toContain('read beneficiary succeeded');
+    expect(text).not.toContain('Selfie');
+    expect(text).not.toContain('Lima');
+  });
+
   it('refuses an empty beneficiary id without calling Caliza', async () => {
     const failure = await failureOf(readSession(''));
     expect(failure).toMatchObject({ nonRetryable: true, type: 'InvalidBeneficiaryId' });

@@ -108,6 +108,7 @@ export interface BeneficiaryBody {
   active: boolean;
   kycVerified: boolean;
   status: string;
+  rejectionReason?: string;
   createdDate: string;
   person?: Record<string, unknown>;
   business?: Record<string, unknown>;

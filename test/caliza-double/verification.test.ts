@@ -9,6 +9,8 @@ import {
   type SessionBody,
 } from './support';
 
+import { DEFAULT_FAILURE_REASON } from '../../caliza-double/undocumented-behaviour';
+
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('sandbox verification sessions and hosted page', () => {
@@ -164,15 +166,34 @@ describe('sandbox verification sessions and hosted page', () => {
     expect((await h.api<BeneficiaryBody>(`/v1/beneficiaries/${beneficiary.id}`)).json).toMatchObject({
       status: 'FAILED',
       kycVerified: false,
+      rejectionReason: DEFAULT_FAILURE_REASON,
     });
 
     const retry = await h.api<SessionBody>(verification(beneficiary.id), { method: 'POST' });
     expect(retry.status).toBe(201);
     expect(retry.json.id).not.toBe(first.id);
     expect(retry.json.status).toBe('PENDING');
-    expect((await h.api<BeneficiaryBody>(`/v1/beneficiaries/${beneficiary.id}`)).json.status).toBe('PENDING');
+    const reopened = (await h.api<BeneficiaryBody>(`/v1/beneficiaries/${beneficiary.id}`)).json;
+    expect(reopened.status).toBe('PENDING');
+    expect(reopened).not.toHaveProperty('rejectionReason');
     const stats = await h.admin<{ sessionsCreatedByBeneficiary: Record<string, number> }>('/stats');
     expect(stats.json.sessionsCreatedByBeneficiary[beneficiary.id]).toBe(2);
+  });
+
+  it("a rejection's reason becomes the beneficiary's rejectionReason; it is absent before any outcome", async () => {
+    const beneficiary = await h.createBeneficiary();
+    expect(beneficiary).not.toHaveProperty('rejectionReason');
+    const session = await h.createSession(beneficiary.id);
+    const answer = await decide(
+      session.verificationUrl ?? '',
+      'reject',
+      'application/json',
+      'Selfie mismatch',
+    );
+    expect(answer.status).toBe(200);
+    await sessionReaches(h, beneficiary.id, 'FAILED');
+    const read = await h.api<BeneficiaryBody>(`/v1/beneficiaries/${beneficiary.id}`);
+    expect(read.json).toMatchObject({ status: 'FAILED', rejectionReason: 'Selfie mismatch' });
   });
 
   it('answers a bad decision with 400 and an unknown session page with 404', async () => {

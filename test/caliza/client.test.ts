@@ -467,7 +467,8 @@ describe('CalizaClient', () => {
 
       await expect(
         client.createBeneficiary({ integratorBeneficiaryId: 'my-user-001', type: 'INDIVIDUAL', person }),
-      ).resolves.toStrictEqual(created);
+        // Caliza's documented object has no reason field: the client reads it as none.
+      ).resolves.toStrictEqual({ ...created, rejectionReason: null });
       await expect(
         client.createBeneficiary({
           integratorBeneficiaryId: 'my-co-001',
@@ -476,6 +477,13 @@ describe('CalizaClient', () => {
         }),
       ).resolves.toMatchObject({ type: 'BUSINESS' });
       await expect(client.getBeneficiary(BENEFICIARY)).resolves.toMatchObject({ status: 'APPROVED' });
+      server.enqueue('GET', `/v1/beneficiaries/${BENEFICIARY}`, {
+        body: { ...created, status: 'FAILED', rejectionReason: 'Document expired' },
+      });
+      await expect(client.getBeneficiary(BENEFICIARY)).resolves.toMatchObject({
+        status: 'FAILED',
+        rejectionReason: 'Document expired',
+      });
 
       const bodies = server.requestsTo('POST', '/v1/beneficiaries').map((r) => JSON.parse(r.body) as unknown);
       expect(bodies).toEqual([

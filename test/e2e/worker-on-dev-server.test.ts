@@ -12,6 +12,7 @@ import { verificationKindKey, verificationOutcomeKey } from '../../src/search-at
 import { createVerificationWorker } from '../../src/worker';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { calizaConfigFor } from '../stack/support';
+import { DEFAULT_FAILURE_REASON } from '../../caliza-double/undocumented-behaviour';
 
 const run = promisify(execFile);
 const fastPolling = { initialIntervalMs: 300, multiplier: 1.5, maxIntervalMs: 1_000 };
@@ -78,16 +79,22 @@ describe('the real worker on the Temporal CLI dev server', () => {
     expect((await caliza.getBeneficiary(beneficiary.id)).kycVerified).toBe(true);
   });
 
-  it('fails a business (KYB) rejected through the hosted page', async () => {
+  it("fails a business (KYB) rejected through the hosted page, with the beneficiary's reason", async () => {
     const beneficiary = await caliza.createBeneficiary(sampleBusiness('e2e-business'));
     const started = await verifications.start(beneficiary.id, { polling: fastPolling });
     await decide(started.verificationUrl as string, 'reject');
     const result = await verifications.result(beneficiary.id);
+    // Decided by polling, so no webhook message: the reason is the one GET /v1/beneficiaries/{id} gives.
     expect(result).toMatchObject({
       outcome: 'FAILED',
-      reason: 'VERIFICATION_FAILED',
+      reason: DEFAULT_FAILURE_REASON,
       decidedBy: 'POLL',
       kind: 'KYB',
+      failureDetails: {
+        beneficiaryStatus: 'FAILED',
+        beneficiaryReason: DEFAULT_FAILURE_REASON,
+        readFailure: null,
+      },
     });
     const description = await verifications.handle(beneficiary.id).describe();
     expect(description.typedSearchAttributes.get(verificationKindKey)).toBe('KYB');
@@ -140,6 +147,24 @@ describe('the real worker on the Temporal CLI dev server', () => {
         unknown
       >;
       expect(waited).toMatchObject({ runId: printed.runId, result: { outcome: 'APPROVED' } });
+    });
+
+    it("prints Caliza's code and message in one line and exits non-zero for a beneficiary Caliza does not know", async () => {
+      const failure = await starter(['fedcba9876543210fedcba98']).catch(
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect((failure as { code: number }).code).toBe(1);
+      const stderr = (failure as { stderr: string }).stderr.trim();
+      expect(stderr.split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(
+        /^error: Workflow Update failed: .*beneficiary\.not_found.*Beneficiary not found/,
+      );
+    });
+
+    it('prints its usage on --help and exits 0', async () => {
+      const { stdout } = await starter(['--help']);
+      expect(stdout).toMatch(/^usage: npm run starter -- <beneficiaryId>/);
+      expect(stdout).toContain('--reverify');
     });
 
     it('exits non-zero with a one-line error on bad input', async () => {

@@ -8,6 +8,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { Tracing, workerTracingOptions } from '../../src/service/tracing';
 import {
   RECORD_CALLS_BEFORE_CONTINUE_AS_NEW_PATCH,
+  FAILURE_DETAILS_PATCH,
+  NOT_VERIFIED_HERE_PATCH,
   WAKE_ON_PLAN_CHANGE_PATCH,
 } from '../../src/workflows/verify-beneficiary';
 import { workflowBundle } from '../support/temporal';
@@ -110,6 +112,21 @@ describe('recorded workflow histories', () => {
       const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
       return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
     });
+
+  it('record the failure-details patch on every FAILED session, and keep a rejection recorded without it', () => {
+    for (const file of ['failed-by-webhook.json', 'failed-by-poll.json', 'failure-details-unreadable.json']) {
+      expect([file, patchesIn(file)]).toEqual([file, [FAILURE_DETAILS_PATCH]]);
+    }
+    expect(patchesIn('before-failure-details/failed-by-webhook.json')).toEqual([]);
+    expect(keptFiles).toContain('before-failure-details/failed-by-webhook.json');
+    // An expiry reads nothing more.
+    expect(patchesIn('expired.json')).toEqual([]);
+  });
+
+  it('record the not-verified-here patch only where a recording run finds no session', () => {
+    expect(patchesIn('record-outcome-not-verified-here.json')).toEqual([NOT_VERIFIED_HERE_PATCH]);
+    expect(patchesIn('record-outcome.json')).toEqual([]);
+  });
 
   it('record the wake-on-plan-change patch only on the paths where the old wait and the new one differ', () => {
     // A back-off with an event waiting (the old wait spun there), and a start held across continue-as-new.

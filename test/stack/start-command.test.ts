@@ -1,11 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SandboxAdmin } from '../../dev/demo/sandbox-admin';
-import { freePort } from '../../dev/free-port';
 import { PROJECT_ROOT } from '../../dev/tool-paths';
-import { uniqueTaskQueue } from '../support/temporal';
+import { startCommandEnv } from './start-command-env';
 import { isAlive } from '../../dev/dev-server-pid-file';
 
 /** `npm start` as a user runs it: its own process, its output, Ctrl-C. */
@@ -16,32 +14,7 @@ describe('npm start (dev/start.ts)', () => {
   const launched: ChildProcess[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'caliza-kyc-start-'));
-    ports = {
-      temporal: await freePort(),
-      ui: await freePort(),
-      sandbox: await freePort(),
-      webhooks: await freePort(),
-    };
-    const inherited = { ...process.env };
-    for (const name of [
-      'TEMPORAL_ADDRESS',
-      'CALIZA_API_BASE_URL',
-      'CALIZA_WEBHOOK_SECRETS',
-      'CALIZA_WEBHOOK_SECRET',
-    ]) {
-      delete inherited[name];
-    }
-    env = {
-      ...inherited,
-      TEMPORAL_DEV_PORT: String(ports.temporal),
-      TEMPORAL_DEV_UI_PORT: String(ports.ui),
-      TEMPORAL_DEV_DB_FILE: path.join(dataDir, 'temporal.sqlite'),
-      SANDBOX_PORT: String(ports.sandbox),
-      WEBHOOK_PORT: String(ports.webhooks),
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('start'),
-      LOG_FORMAT: 'json',
-    };
+    ({ dataDir, ports, env } = await startCommandEnv('start'));
   });
 
   afterAll(() => {

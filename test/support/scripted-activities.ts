@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { SessionStatus, VerificationActivities, VerificationSession } from '../../src/contracts';
 
 /**
@@ -5,7 +6,11 @@ import type { SessionStatus, VerificationActivities, VerificationSession } from 
  * of statuses (the last one repeats), and every call is counted.
  */
 export class ScriptedCaliza {
-  readonly calls: { name: 'create' | 'read'; beneficiaryId: string }[] = [];
+  readonly calls: { name: 'create' | 'read' | 'beneficiary'; beneficiaryId: string }[] = [];
+  /** The beneficiary's rejection reason while its session is FAILED (none unless set). */
+  readonly rejectionReasons = new Map<string, string>();
+  /** Beneficiaries whose beneficiary read fails, as when Caliza is down. */
+  readonly beneficiaryReadsFailing = new Set<string>();
   private readonly scripts = new Map<string, SessionStatus[]>();
   private readonly sessions = new Map<string, VerificationSession>();
   createDelayMs = 0;
@@ -22,7 +27,7 @@ export class ScriptedCaliza {
     return this;
   }
 
-  count(name: 'create' | 'read', beneficiaryId?: string): number {
+  count(name: 'create' | 'read' | 'beneficiary', beneficiaryId?: string): number {
     return this.calls.filter((c) => c.name === name && (!beneficiaryId || c.beneficiaryId === beneficiaryId))
       .length;
   }
@@ -41,7 +46,15 @@ export class ScriptedCaliza {
     readVerificationSession: async (beneficiaryId) => {
       this.calls.push({ name: 'read', beneficiaryId });
       const session = this.sessions.get(beneficiaryId);
-      if (!session) throw new Error(`no session for ${beneficiaryId}`);
+      if (!session) {
+        // As the activity reports Caliza's 404 for a beneficiary without a session.
+        throw ApplicationFailure.create({
+          message: `GET /v1/beneficiaries/${beneficiaryId}/verification: 404 verification.not_found`,
+          type: 'verification.not_found',
+          nonRetryable: true,
+          details: [{ kind: 'REFUSED', retryAfterMs: null, status: 404 }],
+        });
+      }
       const script = this.scripts.get(beneficiaryId) ?? [];
       const status = script.length > 1 ? (script.shift() as SessionStatus) : (script[0] ?? session.status);
       const updated = {
@@ -51,6 +64,23 @@ export class ScriptedCaliza {
       };
       this.sessions.set(beneficiaryId, updated);
       return updated;
+    },
+    readBeneficiaryStatus: async (beneficiaryId) => {
+      this.calls.push({ name: 'beneficiary', beneficiaryId });
+      if (this.beneficiaryReadsFailing.has(beneficiaryId)) {
+        throw ApplicationFailure.create({
+          message: `GET /v1/beneficiaries/${beneficiaryId}: 503`,
+          type: 'CalizaUnavailable',
+          details: [{ kind: 'TRANSIENT', retryAfterMs: null, status: 503 }],
+        });
+      }
+      // Like the double: the beneficiary follows its session, and says why while FAILED.
+      const status = this.sessions.get(beneficiaryId)?.status;
+      const failed = status === 'FAILED';
+      return {
+        status: failed ? 'FAILED' : status === 'SUCCEEDED' ? 'APPROVED' : 'PENDING',
+        reason: failed ? (this.rejectionReasons.get(beneficiaryId) ?? null) : null,
+      };
     },
   };
 

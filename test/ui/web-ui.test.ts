@@ -61,6 +61,26 @@ describe('the Temporal Web UI', () => {
     return texts.join('\n');
   }
 
+  /**
+   * How each rendered markdown frame fits its box: the frame's height, and the bottom of the last line in
+   * it (the pane once cut its last line). Measured in the browser, in CSS pixels.
+   */
+  async function metadataFit(): Promise<{ text: string; frameHeight: number; lastLineBottom: number }[]> {
+    const frames = page.frames().filter((frame) => frame.url().startsWith(`${uiUrl}/render`));
+    return Promise.all(
+      frames.map(async (frame) => {
+        const box = await (await frame.frameElement()).boundingBox();
+        // Evaluated in the frame (a string: this project's types have no DOM).
+        const inside = (await frame.evaluate(`(() => {
+          const blocks = [...document.body.querySelectorAll('li, p, h1, h2, h3, pre')];
+          const last = blocks.at(-1) ?? document.body;
+          return { text: document.body.innerText, lastLineBottom: last.getBoundingClientRect().bottom };
+        })()`)) as { text: string; lastLineBottom: number };
+        return { ...inside, frameHeight: box?.height ?? 0 };
+      }),
+    );
+  }
+
   it('finds a verification by beneficiary, shows its summary and current details, then its outcome', async () => {
     const beneficiary = await stack.caliza.client.createBeneficiary(sampleIndividual('ui-jane'));
     const other = await stack.caliza.client.createBeneficiary(sampleBusiness('ui-acme'));
@@ -86,6 +106,11 @@ describe('the Temporal Web UI', () => {
     expect(pending).toContain(`KYC/KYB verification of beneficiary ${beneficiary.id}`);
     expect(pending).toMatch(/Deadline: \d{4}-\d{2}-\d{2}T/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-details.png'), fullPage: true });
+    const fits = await metadataFit();
+    expect(fits.length).toBeGreaterThan(0);
+    // Every frame shows its last line whole: nothing of the current details is cut off.
+    for (const fit of fits)
+      expect({ ...fit, fits: fit.lastLineBottom <= fit.frameHeight }).toMatchObject({ fits: true });
 
     // Decided: the UI shows it completed, and the outcome query finds it.
     await decideOnHostedPage(started.verificationUrl as string, 'approve');
@@ -97,6 +122,11 @@ describe('the Temporal Web UI', () => {
       return text.includes('Outcome: APPROVED by WEBHOOK') ? text : undefined;
     }, 'the outcome in the current details');
     expect(decided).toContain('Status: SUCCEEDED');
+    // Decided is the longest the details get here: outcome, status, polls and deadline, last event.
+    expect(decided).toContain('Last event: BENEFICIARY_APPROVED (confirmed)');
+    const decidedFits = await metadataFit();
+    for (const fit of decidedFits)
+      expect({ ...fit, fits: fit.lastLineBottom <= fit.frameHeight }).toMatchObject({ fits: true });
     expect(await page.locator('main').innerText()).toContain('Completed');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-completed.png'), fullPage: true });
 

@@ -7,6 +7,7 @@ import {
   carry,
   initialState,
   isFatal,
+  needsFailureDetails,
   nextAction,
   planKey,
   view,
@@ -336,5 +337,55 @@ describe('the verification decision machine', () => {
       RangeError,
     );
     expect(() => initialState({ beneficiaryId: 'b1', polling: { multiplier: 0.5 } }, T0)).toThrow(RangeError);
+  });
+
+  describe('failure details from the beneficiary', () => {
+    const details = (reason: string | null) => ({
+      type: 'FAILURE_DETAILS_READ' as const,
+      details: { beneficiaryStatus: 'FAILED', beneficiaryReason: reason, readFailure: null },
+    });
+    const polledFailed = apply(
+      created(),
+      { type: 'SESSION_READ', session: session('FAILED'), source: 'POLL' },
+      T0,
+    );
+
+    it('are wanted after a FAILED session, replace only the placeholder reason, and are taken once', () => {
+      expect(needsFailureDetails(polledFailed)).toBe(true);
+      const read = apply(polledFailed, details('Selfie mismatch'), T0);
+      expect(read.outcome).toMatchObject({
+        outcome: 'FAILED',
+        reason: 'Selfie mismatch',
+        decidedBy: 'POLL',
+        failureDetails: {
+          beneficiaryStatus: 'FAILED',
+          beneficiaryReason: 'Selfie mismatch',
+          readFailure: null,
+        },
+      });
+      expect(needsFailureDetails(read)).toBe(false);
+      expect(apply(read, details('something else'), T0)).toBe(read);
+
+      const byWebhook = apply(
+        apply(created(), { type: 'WEBHOOK', event: event('BENEFICIARY_FAILED') }, T0),
+        { type: 'SESSION_READ', session: session('FAILED'), source: 'CONFIRM' },
+        T0,
+      );
+      expect(apply(byWebhook, details('Selfie mismatch'), T0).outcome?.reason).toBe('ID document unreadable');
+    });
+
+    it('are not wanted for an approval or an expiry, and keep the placeholder when none is given', () => {
+      const approvedState = apply(
+        created(),
+        { type: 'SESSION_READ', session: session('SUCCEEDED'), source: 'POLL' },
+        T0,
+      );
+      expect(needsFailureDetails(approvedState)).toBe(false);
+      const expired = apply(created(), { type: 'TIMER_FIRED' }, T0 + 31 * 24 * 60 * MIN);
+      expect(expired.outcome?.reason).toBe('EXPIRED');
+      expect(needsFailureDetails(expired)).toBe(false);
+      expect(apply(expired, details('x'), T0)).toBe(expired);
+      expect(apply(polledFailed, details(null), T0).outcome?.reason).toBe('VERIFICATION_FAILED');
+    });
   });
 });

@@ -10,6 +10,12 @@ import { createTimeSkippingEnv, withVerificationWorker } from '../support/tempor
 
 const approved = approvedEvent;
 const failed = failedEvent;
+/** The failure details of a FAILED beneficiary read with this reason. */
+const detailsRead = (reason: string) => ({
+  beneficiaryStatus: 'FAILED',
+  beneficiaryReason: reason,
+  readFailure: null,
+});
 
 describe('verifyBeneficiary on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
@@ -53,6 +59,7 @@ describe('verifyBeneficiary on the time-skipping server', () => {
 
   it('fails with the reason Caliza gave on a confirmed BENEFICIARY_FAILED webhook, KYB for a business', async () => {
     const caliza = new ScriptedCaliza().script('biz-fail', 'FAILED');
+    caliza.rejectionReasons.set('biz-fail', 'Registration number not found');
     await withWorker(caliza, async (client) => {
       await client.start('biz-fail');
       await client.handle('biz-fail').signal('verificationEvent', failed('biz-fail'));
@@ -61,7 +68,51 @@ describe('verifyBeneficiary on the time-skipping server', () => {
         reason: 'Document expired',
         decidedBy: 'WEBHOOK',
         kind: 'KYB',
+        failureDetails: detailsRead('Registration number not found'),
       });
+      expect(caliza.count('beneficiary')).toBe(1);
+    });
+  });
+
+  it("gives a rejection decided by polling the beneficiary's reason instead of VERIFICATION_FAILED", async () => {
+    const caliza = new ScriptedCaliza().script('b-poll-fail', 'PENDING', 'FAILED');
+    caliza.rejectionReasons.set('b-poll-fail', 'Selfie does not match the document');
+    await withWorker(caliza, async (client) => {
+      await client.start('b-poll-fail');
+      const result = await client.result('b-poll-fail');
+      expect(result).toMatchObject({
+        outcome: 'FAILED',
+        reason: 'Selfie does not match the document',
+        decidedBy: 'POLL',
+        failureDetails: detailsRead('Selfie does not match the document'),
+      });
+      expect((await client.getState('b-poll-fail')).outcome).toEqual(result);
+    });
+  });
+
+  it('keeps the FAILED outcome, saying the details could not be read, when the beneficiary read fails', async () => {
+    const caliza = new ScriptedCaliza().script('b-no-details', 'FAILED');
+    caliza.beneficiaryReadsFailing.add('b-no-details');
+    await withWorker(caliza, async (client) => {
+      await client.start('b-no-details');
+      const result = await client.result('b-no-details');
+      expect(result).toMatchObject({
+        outcome: 'FAILED',
+        reason: 'VERIFICATION_FAILED',
+        decidedBy: 'POLL',
+        failureDetails: {
+          beneficiaryStatus: null,
+          beneficiaryReason: null,
+          readFailure: expect.stringMatching(
+            /^the beneficiary's details could not be read \(CalizaUnavailable: .*503\)$/,
+          ),
+        },
+      });
+      // Two bounded attempts, then the run completes (not Failed).
+      expect(caliza.count('beneficiary')).toBe(2);
+      const description = await client.handle('b-no-details').describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get(verificationOutcomeKey)).toBe('FAILED');
     });
   });
 
@@ -97,6 +148,9 @@ describe('verifyBeneficiary on the time-skipping server', () => {
       await client.start('b-expire');
       const result = await client.result('b-expire');
       expect(result).toMatchObject({ outcome: 'FAILED', reason: 'EXPIRED', decidedBy: 'DEADLINE' });
+      // An expiry is not Caliza's decision: the beneficiary has no reason to give.
+      expect(result).not.toHaveProperty('failureDetails');
+      expect(caliza.count('beneficiary')).toBe(0);
       const state = await client.getState('b-expire');
       expect(state.runsContinued).toBeGreaterThan(0);
       expect(state.polls).toBeGreaterThan(700);
@@ -287,6 +341,30 @@ describe('verifyBeneficiary on the time-skipping server', () => {
       expect(await client.result('b-record')).toMatchObject({ outcome: 'APPROVED', decidedBy: 'WEBHOOK' });
       expect(caliza.count('create')).toBe(0);
       expect(caliza.count('read')).toBe(1);
+    });
+  });
+
+  it('ends an event for a beneficiary never verified here NOT_VERIFIED_HERE, completed, and verifies on a start', async () => {
+    const caliza = new ScriptedCaliza().script('b-stranger', 'PENDING');
+    await withWorker(caliza, async (client) => {
+      expect(await client.deliverEvent(failed('b-stranger'))).toBe('ACCEPTED');
+      expect(await client.result('b-stranger')).toMatchObject({
+        outcome: 'NOT_VERIFIED_HERE',
+        reason: 'verification.not_found',
+        sessionId: null,
+      });
+      const description = await client.handle('b-stranger').describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get(verificationOutcomeKey)).toBe('NOT_VERIFIED_HERE');
+      expect(caliza.count('beneficiary')).toBe(0);
+      // Nothing was verified: a start opens a session rather than answering with that outcome.
+      const started = await client.start('b-stranger');
+      expect(started).toMatchObject({
+        status: 'PENDING',
+        verificationUrl: 'https://verify.example/b-stranger',
+      });
+      expect(started.runId).not.toBe(description.runId);
+      await cancelAndWait(client, 'b-stranger');
     });
   });
 });
