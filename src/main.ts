@@ -1,5 +1,5 @@
 /**
- * One entry for every production process: `node dist/main.js worker`, `… webhooks`, `… codec-server`, or
+ * One entry for every production process: `node dist/main.js worker`, `… webhooks`, `… codec-server`, `… api`, or
  * several at once (`… worker webhooks`), each assembled by the same composition root.
  */
 import { SERVICE_PARTS, type ServicePart } from './service/config';

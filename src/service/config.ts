@@ -5,6 +5,7 @@
  * defaults and meaning, in `env-vars.ts` (and the README's table, which a test keeps in step).
  */
 import type { PayloadCodec } from '@temporalio/common';
+import { type ApiSettings, loadApiSettings } from '../api/config';
 import { type CalizaConfig, loadCalizaConfig } from '../caliza';
 import {
   type CodecServerOptions,
@@ -33,7 +34,7 @@ import {
 import { DEFAULT_SECRET_REFRESH_MS } from '../webhooks/webhook-secret-source';
 
 /** The processes this service is made of; one OS process may run any of them together. */
-export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
+export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server', 'api'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
 
 /** The receiver's settings; with no `secrets`, the integrator's secret is read from Caliza. */
@@ -52,6 +53,8 @@ export interface ServiceConfig {
   /** Payload encryption shared by the worker and every client; null without keys. */
   payloadCodec: PayloadCodec | null;
   codecServer: Omit<CodecServerOptions, 'codec'> | null;
+  /** The HTTP API for backends; null when this process does not serve it. */
+  api: ApiSettings | null;
   /** A prebuilt workflow bundle; the source is bundled at start-up otherwise. */
   workflowBundlePath: string | null;
   /** host:port serving the SDK's metrics for Prometheus; off when null. */
@@ -105,6 +108,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
   if (runs('codec-server') && payloadCodec === null && problems.length === 0) {
     problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
   }
+  const api = runs('api') ? attempt(() => loadApiSettings(env)) : null;
   const secretRefreshMs = read.integer('WEBHOOK_SECRET_REFRESH_MS', 1_000);
   const metricsAddress = read.text('SDK_METRICS_ADDRESS') ?? null;
   if (metricsAddress !== null && !/^[^\s:/]+:\d{1,5}$/.test(metricsAddress)) {
@@ -123,6 +127,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     webhooks,
     payloadCodec,
     codecServer,
+    api,
     workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
     metricsAddress,
   };
@@ -152,6 +157,7 @@ export function embeddedConfig(
     webhooks: null,
     payloadCodec: null,
     codecServer: null,
+    api: null,
     workflowBundlePath: null,
     metricsAddress: null,
     ...config,

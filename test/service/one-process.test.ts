@@ -114,7 +114,7 @@ describe('one process, every part (src/main.ts)', () => {
     const run = runMain(['scheduler'], {});
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(
-      'unknown part scheduler; usage: main <part>… where part is worker, webhooks, codec-server',
+      'unknown part scheduler; usage: main <part>… where part is worker, webhooks, codec-server, api',
     );
   });
 });
