@@ -49,6 +49,8 @@ export function buildApiApp(options: ApiAppOptions): ApiApp {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
+    // Longer than any beneficiary id, so that a long one gets the API's 400 rather than Fastify's 414.
+    routerOptions: { maxParamLength: 256 },
     // Fastify's own answer to an unparseable URL quotes it back; answer in the API's shape instead.
     frameworkErrors: (_error, _request, reply: FastifyReply) => {
       void send(reply, new ApiError('INVALID_REQUEST', 'the request URL cannot be parsed'));
@@ -77,6 +79,12 @@ export function buildApiApp(options: ApiAppOptions): ApiApp {
         reply,
         new ApiError('UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer <key>)'),
       );
+      return;
+    }
+    // Before Fastify looks at the body: a method no operation here has gets 405, whatever it carries.
+    const allowed = methodsAllowedAt(pathOf(request));
+    if (allowed.length > 0 && !allowed.includes(request.method as ApiRoute['method'])) {
+      void refuseMethod(request, reply, allowed);
       return;
     }
     done();
@@ -134,10 +142,7 @@ export function buildApiApp(options: ApiAppOptions): ApiApp {
 
   app.setNotFoundHandler((request, reply) => {
     const allowed = methodsAllowedAt(pathOf(request));
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return send(reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`));
-    }
+    if (allowed.length > 0) return refuseMethod(request, reply, allowed);
     return send(reply, new ApiError('NOT_FOUND', 'no such operation'));
   });
   return app;
@@ -145,6 +150,15 @@ export function buildApiApp(options: ApiAppOptions): ApiApp {
 
 function send(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.status).type('application/json').send(error.body());
+}
+
+function refuseMethod(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  allowed: readonly string[],
+): FastifyReply {
+  reply.header('allow', allowed.join(', '));
+  return send(reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`));
 }
 
 function pathOf(request: FastifyRequest): string {

@@ -52,7 +52,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       'later start joins it.',
     body: startRequestSchema,
     answer: startAnswerSchema,
-    errors: ['UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VERIFICATION_NOT_STARTED'],
+    errors: ['NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VERIFICATION_NOT_STARTED'],
   },
   {
     operationId: 'getVerification',
@@ -61,7 +61,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "Read a verification's state",
     description: "The workflow's getState query, following continue-as-new to the latest run.",
     answer: verificationStateSchema,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'CONFLICT'],
   },
   {
     operationId: 'waitForResult',

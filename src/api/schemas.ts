@@ -9,7 +9,6 @@ import {
   SESSION_STATUSES,
   type VerificationResult,
   type VerificationStateView,
-  beneficiaryIdProblem,
 } from '../contracts';
 
 /** Longest `waitSeconds` of a long poll: under the usual 60 s idle timeout of proxies in between. */
@@ -21,14 +20,19 @@ export const DEFAULT_START_TIMEOUT_SECONDS = 30;
 
 /**
  * The ids Caliza gives beneficiaries are 24 hex digits; this allows any id a URL path carries unescaped,
- * which is what the client library's workflow ids accept too, less the path-resolving `.` and `..`.
+ * less `.` and `..`, which URL resolution would turn into another path (as `beneficiaryIdProblem` says).
+ * The pattern says so without a look-ahead, so that every JSON Schema tool can generate from it: an id
+ * either has a character other than a dot among its first three, or starts with three dots.
  */
+/** Caliza's ids have 24 characters; a longer one could never name a beneficiary there. */
+export const MAX_BENEFICIARY_ID_LENGTH = 64;
+export const BENEFICIARY_ID_PATTERN = /^(?:\.{0,2}[A-Za-z0-9_:-]|\.\.\.)[A-Za-z0-9._:-]*$/;
+
 export const beneficiaryIdSchema = z
   .string()
   .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/)
-  .refine((id) => beneficiaryIdProblem(id) === null, { message: 'must not be "." or ".."' })
+  .max(MAX_BENEFICIARY_ID_LENGTH)
+  .regex(BENEFICIARY_ID_PATTERN)
   .meta({ description: "Caliza's beneficiary id", examples: ['6920925fdbadfe09b1bf9e5f'] });
 
 const isoInstant = z.iso.datetime({ offset: true });

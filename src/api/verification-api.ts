@@ -156,14 +156,15 @@ export class VerificationApi {
       ),
     ).catch(() => null);
     const details = [{ path: 'session', message: failureMessage(err) }];
-    if (runFailure instanceof ApplicationFailure) {
-      details.push({ path: 'run', message: `${runFailure.type ?? 'Error'}: ${runFailure.message}` });
+    const notStarted = () =>
+      new ApiError('VERIFICATION_NOT_STARTED', 'the verification ended before a session existed', details);
+    if (!(runFailure instanceof ApplicationFailure)) return notStarted();
+    details.push({ path: 'run', message: `${runFailure.type ?? 'Error'}: ${runFailure.message}` });
+    // Caliza's own 404 (`beneficiary.not_found`): the id names no beneficiary there.
+    if (runFailure.type?.endsWith('not_found')) {
+      return new ApiError('NOT_FOUND', 'Caliza knows no beneficiary with this id', details);
     }
-    return new ApiError(
-      'VERIFICATION_NOT_STARTED',
-      'the verification ended before a session existed',
-      details,
-    );
+    return notStarted();
   }
 
   /** Runs one Temporal call with a gRPC deadline, translating its failures into ApiErrors. */
@@ -180,7 +181,24 @@ function translate(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   if (err instanceof WorkflowNotFoundError) return new ApiError('NOT_FOUND', 'no such verification');
   if (isTemporalUnavailable(err)) return new ApiError('UNAVAILABLE', 'Temporal is unavailable; try again');
+  // A run that ended before its first workflow task (terminated at once) never had a state to report.
+  if (grpcCodeOf(err) === GRPC_FAILED_PRECONDITION) {
+    return new ApiError('CONFLICT', 'the verification ended before it had a state to report');
+  }
   return err;
+}
+
+const GRPC_FAILED_PRECONDITION = 9;
+
+/** The gRPC status code under the client's ServiceError, if any. */
+function grpcCodeOf(err: unknown): number | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code: unknown = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    current = current.cause;
+  }
+  return null;
 }
 
 function closedStatusOf(description: WorkflowExecutionDescription): ClosedStatus | null {

@@ -141,11 +141,16 @@ describe('HTTP API on the dev server, with the Caliza double', () => {
     await api('POST', `/v1/verifications/${beneficiaryId}/cancel`);
   });
 
-  it('answers 422 when Caliza refuses the beneficiary, naming the refusal', async () => {
+  it('answers 404 when Caliza knows no such beneficiary, naming its refusal', async () => {
     const answer = await api('POST', '/v1/verifications', { body: { beneficiaryId: 'not-known-to-caliza' } });
-    expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ code: 'VERIFICATION_NOT_STARTED' });
-    expect(JSON.stringify(answer.body.details)).toMatch(/run/);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Caliza') });
+    expect(JSON.stringify(answer.body.details)).toContain('beneficiary.not_found');
+    // The run that found out is over; its state is still there to read, and its end to wait for.
+    const state = await api('GET', '/v1/verifications/not-known-to-caliza');
+    expect(state.status).toBe(200);
+    const ended = await api('GET', '/v1/verifications/not-known-to-caliza/result?waitSeconds=0');
+    expect(ended.body).toMatchObject({ done: true, closedAs: 'FAILED', result: null });
   });
 
   it('answers every bad request with a 4xx in the one shape, naming the fields', async () => {
@@ -187,6 +192,11 @@ describe('HTTP API on the dev server, with the Caliza double', () => {
       [400, 'INVALID_REQUEST', 'POST', '/v1/verifications/a/cancel', { body: { now: true } }],
       [404, 'NOT_FOUND', 'GET', '/v1/verification', {}],
       [405, 'METHOD_NOT_ALLOWED', 'DELETE', '/v1/verifications/a', {}],
+      [405, 'METHOD_NOT_ALLOWED', 'QUERY', '/v1/verifications/a', {}],
+      [400, 'INVALID_REQUEST', 'POST', '/v1/verifications', { body: { beneficiaryId: '.' } }],
+      [404, 'NOT_FOUND', 'GET', `/v1/verifications/${'0'.repeat(63)}z`, {}],
+      [400, 'INVALID_REQUEST', 'GET', `/v1/verifications/${'0'.repeat(65)}`, {}],
+      [400, 'INVALID_REQUEST', 'GET', `/v1/verifications/${'0'.repeat(300)}`, {}],
     ];
     for (const [status, code, method, path, options] of cases) {
       const answer = await api(method, path, options);

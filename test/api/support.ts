@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { sampleIndividual } from '../../dev/sample-beneficiaries';
@@ -6,7 +7,7 @@ import { CalizaClient } from '../../src/caliza';
 import { embeddedConfig, webhookSettings } from '../../src/service/config';
 import { VerificationService } from '../../src/service/service';
 import { calizaConfigFor } from '../stack/support';
-import { installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 export interface ApiStack {
   sandbox: SandboxHandle;
@@ -28,7 +29,11 @@ export interface ApiStack {
  * against the dev server of the global setup and a Caliza double whose webhooks reach the receiver.
  */
 export async function startApiStack(): Promise<ApiStack> {
-  installQuietRuntime();
+  // Errors only: the fuzzer makes Caliza refuse many made-up ids, each three warnings otherwise.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   if (!address)
     throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup)');
@@ -50,7 +55,7 @@ export async function startApiStack(): Promise<ApiStack> {
       },
       workflowBundlePath: workflowBundle().codePath,
     }),
-    { logger: pino({ level: 'silent' }), caliza },
+    { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), caliza },
   );
   try {
     await service.startWorker();
