@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Creates the Python environment the cross-language tests use, in .tools/python, once: schemathesis (the
-# HTTP API fuzzer) and temporalio (the Python SDK that proves the workflow contract). Pinned; the stamp
-# file, written last, holds the pins, so a second run is a no-op, an interrupted one starts over and a
-# change of pins rebuilds the environment.
+# HTTP API fuzzer), temporalio (the Python SDK that proves the workflow contract) and jsonschema (which
+# checks its payloads against docs/contract.json). Pinned; the stamp file, written last, holds the pins,
+# so a second run is a no-op, an interrupted one starts over and a change of pins rebuilds it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.tools/python"
-pins="schemathesis==4.32.5 temporalio==1.35.0"
+pins="schemathesis==4.32.5 temporalio==1.35.0 jsonschema==4.26.0"
 stamp="$venv/.pins"
 
 present() { [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; }
@@ -28,6 +28,6 @@ rm -rf "$venv"
 python3 -m venv "$venv"
 # shellcheck disable=SC2086 # the pins are words
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $pins
-"$venv/bin/python" -c 'import temporalio, schemathesis' 
+"$venv/bin/python" -c "import temporalio, schemathesis, jsonschema"
 echo "$pins" >"$stamp"
 echo "python tools: ready"

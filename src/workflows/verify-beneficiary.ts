@@ -19,6 +19,8 @@ import {
 } from '@temporalio/workflow';
 import {
   type CallFailureHint,
+  INVALID_INPUT_FAILURE_TYPE,
+  NO_SESSION_FAILURE_TYPE,
   SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
   beneficiaryIdProblem,
@@ -72,7 +74,8 @@ export const WAKE_ON_PLAN_CHANGE_PATCH = 'wake-on-plan-change';
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
-  if (idProblem) throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, 'InvalidInput');
+  if (idProblem)
+    throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, INVALID_INPUT_FAILURE_TYPE);
   let state: MachineState = initialState(input, Date.now());
   /** A Caliza error no retry can fix (unknown beneficiary, bad credentials): the run fails with it. */
   let fatal: ApplicationFailure | null = null;
@@ -99,7 +102,10 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
         nonRetryable: true,
       });
     }
-    throw ApplicationFailure.nonRetryable('the verification ended before a session existed', 'NoSession');
+    throw ApplicationFailure.nonRetryable(
+      'the verification ended before a session existed',
+      NO_SESSION_FAILURE_TYPE,
+    );
   });
   setHandler(
     extendDeadlineUpdate,
