@@ -1,4 +1,5 @@
 /** The HTTP API's environment configuration; every problem is reported at once, naming its variable. */
+import { type Env, EnvConfigError, EnvReader } from '../env-readers';
 import { parseApiKeyHashes } from './api-keys';
 
 export const DEFAULT_API_PORT = 3002;
@@ -11,24 +12,12 @@ export interface ApiSettings {
   keyHashes: Buffer[];
 }
 
-export class ApiConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid API configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ApiConfigError';
-  }
-}
-
-export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {
-  const problems: string[] = [];
-  const rawPort = env.API_PORT?.trim();
-  let port = DEFAULT_API_PORT;
-  if (rawPort) {
-    port = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : Number.NaN;
-    if (!(port >= 0 && port <= 65_535)) problems.push('API_PORT must be an integer from 0 to 65535');
-  }
-  const host = env.API_HOST?.trim() || DEFAULT_API_HOST;
-  const { hashes, problems: keyProblems } = parseApiKeyHashes(env.API_KEY_HASHES ?? '');
-  problems.push(...keyProblems);
-  if (problems.length > 0) throw new ApiConfigError(problems);
+export function loadApiSettings(env: Env = process.env): ApiSettings {
+  const read = new EnvReader(env);
+  const port = read.integer('API_PORT', 0, 65_535) ?? DEFAULT_API_PORT;
+  const host = read.text('API_HOST') ?? DEFAULT_API_HOST;
+  const { hashes, problems } = parseApiKeyHashes(read.text('API_KEY_HASHES') ?? '');
+  for (const problem of problems) read.problem(problem);
+  if (read.problems.length > 0) throw new EnvConfigError(read.problems, 'invalid API configuration');
   return { port, host, keyHashes: hashes };
 }
