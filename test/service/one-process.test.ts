@@ -1,3 +1,4 @@
+import { hashApiKey, newApiKey } from '../../src/api/api-keys';
 import { signWebhookBody } from '../../src/caliza/signature';
 import { CalizaClient } from '../../src/caliza';
 import { VerificationClient } from '../../src/client';
@@ -33,10 +34,15 @@ describe('one process, every part (src/main.ts)', () => {
     await sandbox?.close();
   });
 
-  it('runs the worker and a receiver that takes its secret from Caliza, and follows a rotation', async () => {
+  it('runs the worker, the HTTP API and a receiver that takes its secret from Caliza, and follows a rotation', async () => {
     const port = await freePort();
+    const apiPort = await freePort();
+    const apiKey = newApiKey();
     const taskQueue = uniqueTaskQueue('one-process');
-    const run = runMain(['worker', 'webhooks'], {
+    const run = runMain(['worker', 'webhooks', 'api'], {
+      API_PORT: String(apiPort),
+      API_HOST: '127.0.0.1',
+      API_KEY_HASHES: hashApiKey(apiKey),
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS ?? '',
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
@@ -47,7 +53,8 @@ describe('one process, every part (src/main.ts)', () => {
     });
     const caliza = new CalizaClient(calizaConfigFor(sandbox));
     try {
-      await run.waitFor('webhook receiver listening', 30_000);
+      await run.waitFor('HTTP API listening', 30_000);
+      expect(run.output()).toContain('webhook receiver listening');
       expect(run.output()).toContain('worker started');
       const url = `http://127.0.0.1:${port}/webhooks/caliza`;
       const integratorId = (await caliza.getIntegrator()).id;
@@ -68,6 +75,12 @@ describe('one process, every part (src/main.ts)', () => {
         outcome: 'APPROVED',
         decidedBy: 'WEBHOOK',
       });
+      // The HTTP API in the same process reads the same verification.
+      const state = await fetch(`http://127.0.0.1:${apiPort}/v1/verifications/${beneficiary.id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      expect(state.status).toBe(200);
+      expect(await state.json()).toMatchObject({ status: 'SUCCEEDED', outcome: { outcome: 'APPROVED' } });
 
       // After a rotation at Caliza the new secret is picked up, and the previous one still verifies.
       const previous = await caliza.getWebhookSecret(integratorId);
@@ -97,6 +110,8 @@ describe('one process, every part (src/main.ts)', () => {
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('worker stopped');
     expect(run.output()).toContain('webhook receiver stopped');
+    expect(run.output()).toContain('HTTP API stopped');
+    expect(run.output()).not.toContain(apiKey);
     expect(run.output()).not.toContain(sandbox.credentials.password);
   });
 
@@ -108,6 +123,14 @@ describe('one process, every part (src/main.ts)', () => {
     expect(output).toContain('CALIZA_CLIENT_ID');
     expect(output).toContain('WEBHOOK_PORT must be an integer');
     expect(output).toContain('SDK_METRICS_ADDRESS must be host:port');
+  });
+
+  it('runs the HTTP API alone (npm run api), refusing to start without a key hash', async () => {
+    const run = runEntry('src/api/main.ts', [], { API_KEY_HASHES: 'sha256:not-hex', API_PORT: '70000' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('API_PORT must be an integer from 0 to 65535');
+    expect(run.output()).toContain('API_KEY_HASHES: 1 of 1 entries are not sha256:<64 hex digits>');
+    expect(run.output()).not.toContain('not-hex');
   });
 
   it('names the parts it knows when asked for another', async () => {
