@@ -212,9 +212,15 @@ export const extendDeadlineUpdate = defineUpdate<{ deadlineAt: string }, [{ dead
   'extendDeadline',
 );
 
+/**
+ * Version of the wire contract (docs/contract.md): names, ids, policies and payloads other languages rely
+ * on. A change a caller could notice bumps it, and docs/contract.json is regenerated (npm run contract).
+ */
+export const CONTRACT_VERSION = 1;
+
 export const WORKFLOW_TYPE = 'verifyBeneficiary';
 export const DEFAULT_TASK_QUEUE = 'caliza-kyc';
-const WORKFLOW_ID_PREFIX = 'kyc-beneficiary-';
+export const WORKFLOW_ID_PREFIX = 'kyc-beneficiary-';
 
 /** The one place that builds a beneficiary's workflow id. */
 export function workflowIdFor(beneficiaryId: string): string {
@@ -246,6 +252,10 @@ export interface CallFailureHint {
  * Caliza outage during a start): the update is not lost, the caller asks the new run again.
  */
 export const SESSION_UPDATE_RETRY_TYPE = 'SessionPendingInNextRun';
+/** Failure type of a run whose input names a beneficiary id Caliza could never be asked about. */
+export const INVALID_INPUT_FAILURE_TYPE = 'InvalidInput';
+/** Failure type of the `session` update when the run ended without a session. */
+export const NO_SESSION_FAILURE_TYPE = 'NoSession';
 
 /** The activities the workflow calls; implemented over the Caliza client in `src/activities`. */
 export interface VerificationActivities {

@@ -1,7 +1,7 @@
 /**
- * One entry for every production process: `node dist/main.js worker`, `… webhooks`, `… codec-server`, or
- * several at once (`… worker webhooks`), each assembled by the same composition root; `… ops <command>…`
- * runs an operator command, so that one container image serves them all, chosen by its command.
+ * One entry for every production process: `node dist/main.js worker`, `… webhooks`, `… codec-server`,
+ * `… api`, or several at once (`… worker webhooks api`), each assembled by the same composition root;
+ * `… ops <command>…` runs an operator command, so that one container image serves them all, chosen by its command.
  */
 import { SERVICE_PARTS, type ServicePart } from './service/config';
 import { exitOnFailure, runService } from './service/run';

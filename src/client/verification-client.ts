@@ -79,6 +79,16 @@ const TIMED_OUT = Symbol('timed out');
  */
 export type DeliveryResult = 'ACCEPTED' | 'RECORDED_AFTER_END' | 'ALREADY_ENDED';
 
+/**
+ * The id policies of a start (docs/contract.md): a running verification is joined; a new run follows a
+ * failed, cancelled, terminated or timed-out one, and a completed (decided) one only on re-verification.
+ */
+export const START_ID_POLICIES = {
+  conflict: WorkflowIdConflictPolicy.USE_EXISTING,
+  reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+  reuseToReverify: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+} as const;
+
 /** Memo key holding each run's mode (`VERIFY` or `RECORD_OUTCOME`). */
 export const RUN_MODE_MEMO_KEY = 'mode';
 
@@ -147,7 +157,7 @@ export class VerificationClient {
     signal: AbortSignal,
   ): Promise<StartedVerification> {
     const workflowId = workflowIdFor(beneficiaryId);
-    let reusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
+    let reusePolicy: WorkflowIdReusePolicy = START_ID_POLICIES.reuse;
     for (;;) {
       try {
         return await this.startOrJoin(beneficiaryId, options, reusePolicy, run, signal);
@@ -164,7 +174,7 @@ export class VerificationClient {
         .result();
       // A recording run that found nothing to confirm verified nothing: verify now.
       if ((result.outcome === 'FAILED' && options.reverify) || result.outcome === 'NOT_VERIFIED_HERE') {
-        reusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE;
+        reusePolicy = START_ID_POLICIES.reuseToReverify;
         continue;
       }
       return {
@@ -196,7 +206,7 @@ export class VerificationClient {
       signal.throwIfAborted();
       const operation = new WithStartWorkflowOperation<typeof verifyBeneficiary>(WORKFLOW_TYPE, {
         ...this.startOptions(beneficiaryId, input),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdConflictPolicy: START_ID_POLICIES.conflict,
         workflowIdReusePolicy,
       });
       // Accepted: the update is durable in the run, and stays there if this caller stops waiting.

@@ -9,6 +9,13 @@ import { taskQueueFromEnv } from '../service/config';
 import { OPS_USAGE, OpsUsageError, isHelpRequest, parseOpsArgs } from './ops-args';
 import { runOpsCommand } from './ops-commands';
 import { errorLine } from './error-line';
+import { apiKeyEntry } from './api-key-entry';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Exit codes: 2 for bad input (nothing was attempted), 1 for a command that failed. */
 const EXIT_USAGE = 2;
@@ -20,6 +27,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const command = parseOpsArgs(argv);
+  if (command.name === 'hash-api-key') {
+    // Needs no Temporal: it only makes (or hashes) a key.
+    const key = command.fromStdin ? await readStdin() : null;
+    process.stdout.write(`${JSON.stringify(apiKeyEntry(key))}\n`);
+    return;
+  }
   const temporal = await connectClient();
   try {
     const verifications = new VerificationClient(temporal.client, { taskQueue: taskQueueFromEnv() });

@@ -9,6 +9,7 @@ export const OPS_USAGE = [
   '  deliver-event <beneficiaryId> approved|failed [--message <text>]',
   '  extend-deadline <beneficiaryId> <ISO 8601 time>',
   '  register-search-attributes',
+  '  hash-api-key [--stdin]      a new HTTP API key and its API_KEY_HASHES entry (--stdin: hash a given key)',
 ].join('\n');
 
 const COMMANDS = [
@@ -18,6 +19,7 @@ const COMMANDS = [
   'deliver-event',
   'extend-deadline',
   'register-search-attributes',
+  'hash-api-key',
 ] as const;
 
 export function isHelpRequest(argv: readonly string[]): boolean {
@@ -28,7 +30,8 @@ export type OpsCommand =
   | { name: 'state' | 'cancel' | 'reverify'; beneficiaryId: string }
   | { name: 'deliver-event'; beneficiaryId: string; outcome: 'approved' | 'failed'; message: string | null }
   | { name: 'extend-deadline'; beneficiaryId: string; deadlineAt: Date }
-  | { name: 'register-search-attributes' };
+  | { name: 'register-search-attributes' }
+  | { name: 'hash-api-key'; fromStdin: boolean };
 
 /** Bad input: the message is one line, and the process exits non-zero. */
 export class OpsUsageError extends Error {
@@ -45,7 +48,7 @@ export function parseOpsArgs(argv: readonly string[]): OpsCommand {
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { message: { type: 'string' } },
+      options: { message: { type: 'string' }, stdin: { type: 'boolean' } },
     });
   } catch (err) {
     throw new OpsUsageError(`${err instanceof Error ? err.message : String(err)}; --help for usage`);
@@ -55,6 +58,8 @@ export function parseOpsArgs(argv: readonly string[]): OpsCommand {
   if (message !== undefined && name !== 'deliver-event') {
     throw new OpsUsageError('--message is only for deliver-event');
   }
+  const fromStdin = parsed.values.stdin ?? false;
+  if (fromStdin && name !== 'hash-api-key') throw new OpsUsageError('--stdin is only for hash-api-key');
   switch (name) {
     case 'state':
     case 'cancel':
@@ -85,6 +90,10 @@ export function parseOpsArgs(argv: readonly string[]): OpsCommand {
     case 'register-search-attributes':
       if (rest.length > 0) throw new OpsUsageError('register-search-attributes takes no arguments');
       return { name };
+    case 'hash-api-key':
+      // A key given on the command line would stay in the shell's history: it is read from stdin.
+      if (rest.length > 0) throw new OpsUsageError('hash-api-key takes no arguments (use --stdin for a key)');
+      return { name, fromStdin };
     case undefined:
       throw new OpsUsageError(`a command is required (${COMMANDS.join(', ')}); --help for usage`);
     default:

@@ -4,6 +4,7 @@ import type { VerificationClient } from '../client/verification-client';
 import { type VerificationEvent, workflowIdFor } from '../contracts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../search-attributes';
 import type { OpsCommand } from './ops-args';
+import { apiKeyEntry } from './api-key-entry';
 import { registerSearchAttributes } from './search-attribute-registration';
 
 const QUERY_TIMEOUT_MS = 5_000;
@@ -65,6 +66,9 @@ export async function runOpsCommand(command: OpsCommand, deps: OpsDependencies):
         command: command.name,
         ...(await registerSearchAttributes(deps.operatorService, deps.namespace)),
       };
+    case 'hash-api-key':
+      // Needs no Temporal; src/ops/main.ts answers it before connecting.
+      return { ...apiKeyEntry(null) };
   }
 }
 

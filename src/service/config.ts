@@ -5,6 +5,7 @@
  * defaults and meaning, in `env-vars.ts` (and the README's table, which a test keeps in step).
  */
 import type { PayloadCodec } from '@temporalio/common';
+import { type ApiSettings, loadApiSettings } from '../api/config';
 import { type CalizaConfig, loadCalizaConfig } from '../caliza';
 import {
   type CodecServerOptions,
@@ -35,7 +36,7 @@ import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT } from './admin-server';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing';
 
 /** The processes this service is made of; one OS process may run any of them together. */
-export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server'] as const;
+export const SERVICE_PARTS = ['worker', 'webhooks', 'codec-server', 'api'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
 
 /** The receiver's settings; with no `secrets`, the integrator's secret is read from Caliza. */
@@ -54,6 +55,8 @@ export interface ServiceConfig {
   /** Payload encryption shared by the worker and every client; null without keys. */
   payloadCodec: PayloadCodec | null;
   codecServer: Omit<CodecServerOptions, 'codec'> | null;
+  /** The HTTP API for backends; null when this process does not serve it. */
+  api: ApiSettings | null;
   /** A prebuilt workflow bundle; the source is bundled at start-up otherwise. */
   workflowBundlePath: string | null;
   /** Where `/livez`, `/readyz` and `/metrics` are served (ADMIN_PORT, ADMIN_HOST); off when null. */
@@ -115,6 +118,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
   if (runs('codec-server') && payloadCodec === null && problems.length === 0) {
     problems.push(`${KEYS_VARIABLE} is not set: the codec server has nothing to encode or decode with`);
   }
+  const api = runs('api') ? attempt(() => loadApiSettings(env)) : null;
   const secretRefreshMs = read.integer('WEBHOOK_SECRET_REFRESH_MS', 1_000);
   const admin: AdminSettings = {
     port: read.port('ADMIN_PORT') ?? DEFAULT_ADMIN_PORT,
@@ -133,6 +137,7 @@ export function loadServiceConfig(parts: readonly ServicePart[], env: Env = proc
     webhooks,
     payloadCodec,
     codecServer,
+    api,
     workflowBundlePath: read.text('WORKFLOW_BUNDLE_PATH') ?? null,
     admin,
     tracing: tracingSettingsFromEnv(env, `caliza-kyc-${parts.join('-')}`),
@@ -164,6 +169,7 @@ export function embeddedConfig(
     webhooks: null,
     payloadCodec: null,
     codecServer: null,
+    api: null,
     workflowBundlePath: null,
     admin: null,
     tracing: null,

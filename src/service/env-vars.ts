@@ -10,6 +10,7 @@ export type EnvVarReader =
   | 'worker'
   | 'webhooks'
   | 'codec-server'
+  | 'api'
   | 'clients'
   | 'start'
   | 'caliza-double'
@@ -201,6 +202,25 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     default: '`127.0.0.1`, the dev UI origins, unset, any, `4194304`',
     meaning: 'standalone codec server',
     readBy: ['codec-server'],
+  },
+  {
+    variable: '`API_KEY_HASHES`',
+    default: 'required by the HTTP API',
+    meaning:
+      'accepted HTTP API keys as `sha256:<hex>`, comma-separated, up to 10 (`npm run ops -- hash-api-key`); see [docs/http-api.md](docs/http-api.md)',
+    readBy: ['api'],
+  },
+  {
+    variable: '`API_PORT`',
+    default: '`3002`',
+    meaning: 'HTTP API port',
+    readBy: ['api'],
+  },
+  {
+    variable: '`API_HOST`',
+    default: '`0.0.0.0`',
+    meaning: 'HTTP API address',
+    readBy: ['api'],
   },
   {
     variable: '`SANDBOX_PORT`',

@@ -1,6 +1,6 @@
 /**
  * Runs parts of the service as one OS process, from the environment: the entry of every production process
- * (`npm run worker`, `npm run webhooks`, `npm run codec-server`, `node dist/main.js <part>…`).
+ * (`npm run worker`, `npm run webhooks`, `npm run codec-server`, `npm run api`, `node dist/main.js <part>…`).
  * SIGINT/SIGTERM stop the parts in order, letting in-flight work finish within a bound.
  */
 import { EncryptionCodec } from '../codec';
@@ -23,6 +23,7 @@ const PART_NAMES: Record<ServicePart, string> = {
   worker: 'worker',
   webhooks: 'webhook receiver',
   'codec-server': 'codec server',
+  api: 'HTTP API',
 };
 
 export async function runService(
@@ -123,6 +124,13 @@ export async function runService(
           auth: config.codecServer?.authToken ? 'bearer' : 'none',
         },
         `codec server listening; start the dev server with --ui-codec-endpoint ${server.url}`,
+      );
+    }
+    if (parts.includes('api')) {
+      const server = await service.startApi();
+      logger.info(
+        { url: server.url, ...target, taskQueue: temporal.taskQueue, apiKeys: config.api?.keyHashes.length },
+        'HTTP API listening',
       );
     }
     // A worker that stops on its own (a fatal error) ends the process; the other parts serve until a signal.

@@ -1,12 +1,13 @@
 /**
  * The composition root: the one place the service is assembled from its configuration. Every process (the
- * worker, the webhook receiver, the codec server, `npm start`, the benchmarks, the chaos rig) asks it for
+ * worker, the webhook receiver, the codec server, the HTTP API, `npm start`, the benchmarks, the chaos rig) asks it for
  * the parts it runs, so one code path runs them all in one process or each apart.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createActivities } from '../activities';
+import { type RunningApiServer, VerificationApi, startApiServer } from '../api';
 import { CalizaClient, CalizaMetrics } from '../caliza';
 import { VerificationClient } from '../client/verification-client';
 import { type CodecServerHandle, startCodecServer } from '../codec';
@@ -272,6 +273,21 @@ export class VerificationService {
   private addReadiness(check: ReadinessCheck): void {
     this.readiness.push(check);
     this.admin?.addReadiness(check);
+  }
+
+  /** The HTTP API for backends, over the same client library as every other caller. */
+  async startApi(): Promise<RunningApiServer> {
+    const settings = this.config.api;
+    if (!settings) throw new Error('the HTTP API is not configured (API_KEY_HASHES)');
+    const server = await startApiServer({
+      port: settings.port,
+      host: settings.host,
+      keyHashes: settings.keyHashes,
+      api: new VerificationApi(await this.verifications()),
+      logger: this.logger.child({ component: 'api' }),
+    });
+    this.closers.push({ name: 'HTTP API', close: () => server.close() });
+    return server;
   }
 
   /** Stops every part it started, newest first: receiver, worker, then the connections. */

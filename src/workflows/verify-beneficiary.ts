@@ -21,6 +21,8 @@ import {
 import {
   type CallFailureHint,
   type FailureDetails,
+  INVALID_INPUT_FAILURE_TYPE,
+  NO_SESSION_FAILURE_TYPE,
   SESSION_UPDATE_RETRY_TYPE,
   type SessionSummary,
   beneficiaryIdProblem,
@@ -138,7 +140,8 @@ async function readFailureDetails(beneficiaryId: string, deadlineAt: number): Pr
 
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
-  if (idProblem) throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, 'InvalidInput');
+  if (idProblem)
+    throw ApplicationFailure.nonRetryable(`beneficiaryId ${idProblem}`, INVALID_INPUT_FAILURE_TYPE);
   let state: MachineState = initialState(input, Date.now());
   const metrics = new VerificationMetrics();
   if (input.carried === undefined) metrics.started();
@@ -176,7 +179,10 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
         nonRetryable: true,
       });
     }
-    throw ApplicationFailure.nonRetryable('the verification ended before a session existed', 'NoSession');
+    throw ApplicationFailure.nonRetryable(
+      'the verification ended before a session existed',
+      NO_SESSION_FAILURE_TYPE,
+    );
   });
   setHandler(
     extendDeadlineUpdate,
