@@ -1,0 +1,21 @@
+/**
+ * The suite's second run, against the self-hosted cluster (`npm run test:cluster`): the end-to-end test of
+ * the real worker, the chaos scenarios that take Temporal as given, and the cluster's own chaos tests.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config extends another
+const base = require('./jest.config');
+
+process.env.TEST_TEMPORAL_TARGET = 'cluster';
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  testMatch: [
+    '<rootDir>/test/e2e/worker-on-dev-server.test.ts',
+    '<rootDir>/test/chaos/worker-crash.test.ts',
+    '<rootDir>/test/chaos/caliza-faults.test.ts',
+    '<rootDir>/test/chaos/webhook-faults.test.ts',
+    '<rootDir>/test/cluster/**/*.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
+};
