@@ -278,6 +278,29 @@ export class ChaosRig {
     );
   }
 
+  /**
+   * From the double's delivery log: attempts refused with 503 (Temporal unreachable), the slowest of those
+   * answers, and deliveries acknowledged only on a later attempt.
+   */
+  async deliveryFigures(): Promise<{
+    attempts: number;
+    refusedWith503: number;
+    slowestRefusalMs: number;
+    acknowledgedOnRetry: number;
+  }> {
+    const answer = await fetch(`${this.sandbox.adminUrl}/webhooks/deliveries?limit=100000`);
+    const { entries } = (await answer.json()) as {
+      entries: { status: number | null; durationMs: number; attempt: number; result: string }[];
+    };
+    const refusals = entries.filter((entry) => entry.status === 503);
+    return {
+      attempts: entries.filter((entry) => entry.attempt > 0).length,
+      refusedWith503: refusals.length,
+      slowestRefusalMs: Math.max(0, ...refusals.map((entry) => entry.durationMs)),
+      acknowledgedOnRetry: entries.filter((e) => e.result === 'acknowledged' && e.attempt > 1).length,
+    };
+  }
+
   /** `caliza_webhook_deliveries_total` by result, and the duplicate counter, from the receiver's registry. */
   async receiverCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
