@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_START_TIMEOUT_MS, VerificationClient, connectClient } from './client';
+import { errorLine } from './ops/error-line';
 import { taskQueueFromEnv } from './service/config';
 
 const USAGE = 'usage: npm run starter -- <beneficiaryId> [--wait] [--reverify] [--timeout <seconds>]';
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`error: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}\n`);
+    // With its causes: "Update-With-Start failed" alone would not say that a cluster has the API off.
+    process.stderr.write(`error: ${errorLine(err)}\n`);
     process.exit(1);
   });
 }
