@@ -1,6 +1,7 @@
 /**
  * The suite's second run, against the self-hosted cluster (`npm run test:cluster`): the end-to-end test of
- * the real worker, the chaos scenarios that take Temporal as given, and the cluster's own chaos tests.
+ * the real worker, the one-process service, the stack and operator tests, the chaos scenarios that take
+ * Temporal as given, and the cluster's own tests.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config extends another
 const base = require('./jest.config');
@@ -12,6 +13,10 @@ module.exports = {
   ...base,
   testMatch: [
     '<rootDir>/test/e2e/worker-on-dev-server.test.ts',
+    '<rootDir>/test/service/one-process.test.ts',
+    '<rootDir>/test/stack/full-stack.test.ts',
+    '<rootDir>/test/stack/ops.test.ts',
+    '<rootDir>/test/stack/search-attribute-registration.test.ts',
     '<rootDir>/test/chaos/worker-crash.test.ts',
     '<rootDir>/test/chaos/caliza-faults.test.ts',
     '<rootDir>/test/chaos/webhook-faults.test.ts',
