@@ -377,8 +377,8 @@ export async function clusterUp(layout: ClusterLayout): Promise<ClusterStatus> {
   await ensureSchemas(layout);
   renderConfig(layout);
   // Each process writes the cluster metadata record on its first start, and on a new database the four
-  // race for it (the losers exit with "SaveClusterMetadata encountered version mismatch"): the frontend
-  // goes first, the other three once it listens (it has written the record by then). Not the frontend:
+  // race for it (the losers exit with "SaveClusterMetadata encountered version mismatch"): history goes
+  // first, the other three once it listens (it has written the record by then). Not the frontend first:
   // it reports itself healthy only once it reaches history.
   startService(layout, 'history');
   await waitForPort(
