@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/tool-paths';
+import { EnvReader } from '../../src/env-readers';
 
 export const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
@@ -39,25 +40,21 @@ export interface ClusterLayout {
 
 export const SERVER_VERSION = '1.29.1';
 
-function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1024 || value > 65_000) {
-    throw new Error(`${name} must be a port from 1024 to 65000`);
-  }
-  return value;
-}
-
 /**
  * The layout from the environment: CLUSTER_DATA_DIR, CLUSTER_PORT (the frontend; the other services take
  * the next ports, as 7233/7234/7235/7239 do in Temporal's own configs), CLUSTER_PG_PORT, CLUSTER_PG_BIN
  * and CLUSTER_NAMESPACE.
  */
 export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayout {
-  const dataDir = path.resolve(env.CLUSTER_DATA_DIR?.trim() || path.join(PROJECT_ROOT, '.data', 'cluster'));
+  const read = new EnvReader(env);
+  // Below 1024 needs root; the highest is 65000 so that the ports derived from it stay valid.
+  const frontend = read.integer('CLUSTER_PORT', 1024, 65_000) ?? 17_233;
+  const pgPort = read.integer('CLUSTER_PG_PORT', 1024, 65_000) ?? 15_433;
+  const dataDir = path.resolve(read.text('CLUSTER_DATA_DIR') ?? path.join(PROJECT_ROOT, '.data', 'cluster'));
+  const pgBin = read.text('CLUSTER_PG_BIN') ?? '/usr/lib/postgresql/15/bin';
+  const namespace = read.text('CLUSTER_NAMESPACE') ?? 'default';
+  read.throwIfAny();
   const binDir = path.join(PROJECT_ROOT, '.tools', 'cluster', 'bin');
-  const frontend = portFrom(env, 'CLUSTER_PORT', 17_233);
   const offsets: Record<TemporalService, number> = { frontend: 0, history: 1, matching: 2, worker: 6 };
   const services = Object.fromEntries(
     Object.entries(offsets).map(([service, offset], index) => [
@@ -70,15 +67,15 @@ export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayo
     binDir,
     serverBin: path.join(binDir, 'server'),
     sqlBin: path.join(binDir, 'sql'),
-    pgBin: env.CLUSTER_PG_BIN?.trim() || '/usr/lib/postgresql/15/bin',
-    pgPort: portFrom(env, 'CLUSTER_PG_PORT', 15_433),
+    pgBin,
+    pgPort,
     pgDataDir: path.join(dataDir, 'postgres'),
     pgRunDir: path.join(dataDir, 'postgres-run'),
     configDir: path.join(dataDir, 'config'),
     logDir: path.join(dataDir, 'logs'),
     services,
     frontendHttpPort: frontend + 10,
-    namespace: env.CLUSTER_NAMESPACE?.trim() || 'default',
+    namespace,
     address: `127.0.0.1:${frontend}`,
     serverVersion: SERVER_VERSION,
   };

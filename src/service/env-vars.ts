@@ -7,7 +7,7 @@
 
 /** Who reads a variable: a part of the service, a client, or a development tool. */
 export type EnvVarReader =
-  'worker' | 'webhooks' | 'codec-server' | 'clients' | 'start' | 'caliza-double' | 'demo';
+  'worker' | 'webhooks' | 'codec-server' | 'clients' | 'start' | 'caliza-double' | 'demo' | 'cluster';
 
 export interface EnvVarDeclaration {
   /**
@@ -242,6 +242,14 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     default: '`http://127.0.0.1:4010` / `http://127.0.0.1:8233`',
     meaning: 'where `npm run demo` finds the double and links the UI',
     readBy: ['demo'],
+  },
+  {
+    variable:
+      '`CLUSTER_PORT` / `CLUSTER_PG_PORT` / `CLUSTER_DATA_DIR` / `CLUSTER_PG_BIN` / `CLUSTER_NAMESPACE`',
+    default: '`17233` / `15433` / `.data/cluster` / `/usr/lib/postgresql/15/bin` / `default`',
+    meaning:
+      "`npm run cluster`: the frontend port (the other services take the next ones), PostgreSQL's port, where data and logs go, PostgreSQL 15's binaries, the namespace it registers; see [docs/self-hosting.md](docs/self-hosting.md)",
+    readBy: ['cluster'],
   },
 ];
 
