@@ -37,9 +37,28 @@ if [[ ! -f "$schema_dir/.version" || "$(cat "$schema_dir/.version")" != "$versio
 fi
 
 if [[ ! -x "$pg_bin/postgres" || ! -x "$pg_bin/initdb" || ! -x "$pg_bin/pg_ctl" ]]; then
-  echo "cluster: installing PostgreSQL 15 (apt-get)..."
+  if [[ -n "${CLUSTER_PG_BIN:-}" ]]; then
+    echo "error: CLUSTER_PG_BIN=$pg_bin has no postgres, initdb and pg_ctl" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: PostgreSQL 15 is missing from $pg_bin and apt-get is unavailable; install PostgreSQL 15 and set CLUSTER_PG_BIN to its bin folder" >&2
+    exit 1
+  fi
+  if [[ "$(id -u)" -ne 0 ]]; then
+    echo "error: PostgreSQL 15 is missing from $pg_bin and installing it needs root (run: sudo bash $0), or set CLUSTER_PG_BIN" >&2
+    exit 1
+  fi
+  echo "cluster: installing Debian's postgresql-15 (first time only)..."
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y postgresql-15 >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y postgresql-15 >/dev/null; }
+  apt_log="$(mktemp)"
+  if ! { apt-get update -qq && apt-get install -y -qq postgresql-15; } >"$apt_log" 2>&1; then
+    echo "error: apt-get could not install postgresql-15 (is the Debian mirror reachable?):" >&2
+    tail -n 5 "$apt_log" >&2
+    rm -f "$apt_log"
+    exit 1
+  fi
+  rm -f "$apt_log"
   # The package's own cluster is not ours: the project runs a private one on its own port.
   if command -v pg_ctlcluster >/dev/null 2>&1; then pg_ctlcluster 15 main stop 2>/dev/null || true; fi
 fi
