@@ -102,7 +102,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    // The client's error says what failed, its causes why: Caliza's code and message, or the fix.
+    // The client's error says what failed, its causes why: Caliza's code and message, or the fix (a cluster
+    // with the update API off says so only in a cause).
     process.stderr.write(`error: ${errorLine(err)}\n`);
     process.exit(1);
   });

@@ -6,6 +6,7 @@
 import type { OperatorService } from '@temporalio/client';
 import {
   type SearchAttributeKeys,
+  type SearchAttributeProblem,
   cannotCheckSearchAttributes,
   indexedValueType,
   searchAttributeProblems,
@@ -48,6 +49,8 @@ export async function registerSearchAttributes(
     try {
       await operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
     } catch (err) {
+      const full = columnsExhausted(err);
+      if (full) throw await noRoomError(operatorService, namespace, problems, full);
       if (cannotCheckSearchAttributes(err)) {
         throw new SearchAttributeRegistrationError(
           `this Temporal service does not allow adding search attributes through the API (${added.join(', ')} ` +
@@ -59,4 +62,38 @@ export async function registerSearchAttributes(
     }
   }
   return { namespace, added, present };
+}
+
+/**
+ * SQL visibility (PostgreSQL, MySQL, SQLite: the dev server too) maps each namespace's custom search
+ * attributes onto pre-made columns, e.g. 10 Keyword and 3 Datetime; the server refuses a registration that
+ * does not fit with `Unable to create search attributes: cannot have more than 10 search attribute of type
+ * Keyword.` and adds none of them.
+ */
+function columnsExhausted(err: unknown): { limit: number; typeName: string } | null {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 3 /* INVALID_ARGUMENT */ || typeof message !== 'string') return null;
+  const match = /cannot have more than (\d+) search attribute of type (\w+)/.exec(message);
+  return match ? { limit: Number(match[1]), typeName: match[2] ?? '' } : null;
+}
+
+/** Names the attributes that hold the type's columns, so an operator can tell which are unused. */
+async function noRoomError(
+  operatorService: OperatorService,
+  namespace: string,
+  problems: readonly SearchAttributeProblem[],
+  { limit, typeName: fullType }: { limit: number; typeName: string },
+): Promise<SearchAttributeRegistrationError> {
+  const wanted = problems.filter((problem) => typeName(problem.expected) === fullType);
+  const registered = (await operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  const column = wanted[0] ? indexedValueType(wanted[0].expected) : undefined;
+  const holders = Object.entries(registered)
+    .filter(([, type]) => type === column)
+    .map(([name]) => name)
+    .sort();
+  return new SearchAttributeRegistrationError(
+    `namespace ${namespace} has no room for ${wanted.map((p) => p.name).join(', ')}: it allows ${limit} ${fullType} search ` +
+      `attributes and ${holders.length} are registered (${holders.join(', ')}); remove unused ones with ` +
+      `\`temporal operator search-attribute remove -n ${namespace} --name <name>\` or use another namespace`,
+  );
 }

@@ -15,7 +15,8 @@ export type EnvVarReader =
   | 'start'
   | 'caliza-double'
   | 'demo'
-  | 'create-beneficiary';
+  | 'create-beneficiary'
+  | 'cluster';
 
 export interface EnvVarDeclaration {
   /**
@@ -285,6 +286,14 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     meaning:
       'where `npm run demo` and `npm run create-beneficiary` find the double; where the demo links the UI',
     readBy: ['demo', 'create-beneficiary'],
+  },
+  {
+    variable:
+      '`CLUSTER_PORT` / `CLUSTER_PG_PORT` / `CLUSTER_DATA_DIR` / `CLUSTER_PG_BIN` / `CLUSTER_NAMESPACE`',
+    default: '`17233` / `15433` / `.data/cluster` / `/usr/lib/postgresql/15/bin` / `default`',
+    meaning:
+      "`npm run cluster`: the frontend port (the other services take the next ones), PostgreSQL's port, where data and logs go, PostgreSQL 15's binaries, the namespace it registers; see [docs/self-hosting.md](docs/self-hosting.md)",
+    readBy: ['cluster'],
   },
 ];
 

@@ -115,14 +115,7 @@ describe('chaos: the Temporal server restarts', () => {
     const results = await rig.outcomes(planned, 60_000);
     // Deliveries still retrying when their verification was decided by a poll finish too.
     await rig.settledStats();
-    const log = (await (await fetch(`${rig.sandbox.adminUrl}/webhooks/deliveries?limit=100000`)).json()) as {
-      entries: { status: number | null; durationMs: number; attempt: number; result: string }[];
-    };
-    const refusals = log.entries.filter((entry) => entry.status === 503);
-    const acknowledgedOnRetry = log.entries.filter(
-      (e) => e.result === 'acknowledged' && e.attempt > 1,
-    ).length;
-    const slowestRefusalMs = Math.max(...refusals.map((entry) => entry.durationMs));
+    const { acknowledgedOnRetry, slowestRefusalMs } = await rig.deliveryFigures();
     const figures = await rig.verifyAndRecord('5-receiver-while-temporal-down', planned, results, {
       serverStops: 1,
       outageMs,

@@ -37,12 +37,14 @@ describe('environment variable declarations', () => {
     expect(rows).toEqual(ENV_VARS.map((v) => [v.variable, v.default, v.meaning]));
   });
 
-  it('declares every variable that the service, the launcher and the Caliza double read', () => {
-    const files = ['src', 'dev', 'caliza-double'].flatMap((dir) => sources(path.join(ROOT, dir)));
+  it('declares every variable that the service, the launcher, the Caliza double and the cluster script read', () => {
+    const files = ['src', 'dev', 'caliza-double', 'scripts/cluster'].flatMap((dir) =>
+      sources(path.join(ROOT, dir)),
+    );
     const read = new Set(files.flatMap(namesReadIn));
     for (const { name } of CALIZA_ENV_VARS) read.add(name);
     expect([...read]).toEqual(
-      expect.arrayContaining(['WEBHOOK_PORT', 'CODEC_PORT', 'SANDBOX_PORT', 'LOG_FORMAT']),
+      expect.arrayContaining(['WEBHOOK_PORT', 'CODEC_PORT', 'SANDBOX_PORT', 'LOG_FORMAT', 'CLUSTER_PG_PORT']),
     );
     expect([...read].filter((name) => !isDeclared(name)).sort()).toEqual([]);
   });

@@ -76,6 +76,29 @@ describe('registering the search attributes through the operator service', () =>
     await expect(failure).rejects.toThrow(/BeneficiaryId is registered .* with another type/);
   });
 
+  it("says which attributes hold a type's columns when the namespace has no room left, and adds none", async () => {
+    const namespace = await freshNamespace();
+    const operator = temporal.client.connection.operatorService;
+    // SQL visibility (the dev server's SQLite and the cluster's PostgreSQL) has 10 Keyword columns per
+    // namespace: with 7 taken, the 4 this service needs do not fit.
+    const others = Array.from({ length: 7 }, (_, i) => `OtherKeyword${i}`);
+    await registerSearchAttributes(
+      operator,
+      namespace,
+      others.map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
+    );
+    const failure = registerSearchAttributes(operator, namespace);
+    await expect(failure).rejects.toThrow(SearchAttributeRegistrationError);
+    await expect(failure).rejects.toThrow(
+      `namespace ${namespace} has no room for BeneficiaryId, VerificationKind, VerificationStatus, ` +
+        `VerificationOutcome: it allows 10 Keyword search attributes and 7 are registered ` +
+        `(${others.join(', ')}); remove unused ones with ` +
+        `\`temporal operator search-attribute remove -n ${namespace} --name <name>\` or use another namespace`,
+    );
+    const listed = await operator.listSearchAttributes({ namespace });
+    expect(Object.keys(listed.customAttributes ?? {}).sort()).toEqual(others);
+  });
+
   it('finds every attribute missing in a fresh namespace, and none once registered', async () => {
     const namespace = await freshNamespace();
     const operator = temporal.client.connection.operatorService;

@@ -10,17 +10,23 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../support/temporal';
+import { testTargetIsCluster } from '../support/test-cluster';
 
 export const silentLogger = pino({ level: 'silent' });
 
 /**
- * The whole stack on free ports: its own headless in-memory dev server, the sandbox double with short
+ * The whole stack on free ports: its own headless in-memory dev server (the cluster on the cluster run), the sandbox double with short
  * delays, the prebuilt workflow bundle and a task queue of its own. Each option can be overridden.
  */
 export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<RunningStack> {
   installQuietRuntime();
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
   return startStack({
-    temporal: { kind: 'dev-server' },
+    // On the cluster run, the self-hosted cluster the global setup brought up stands in for the dev server.
+    temporal:
+      testTargetIsCluster() && address
+        ? { kind: 'external', connectionOptions: { address }, namespace: 'default' }
+        : { kind: 'dev-server' },
     caliza: {
       kind: 'sandbox',
       options: { processingDelayMs: 100, webhooks: { baseDelayMs: 100, maxDelayMs: 500 } },

@@ -2,7 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../dev/tool-paths';
 
-export const CHAOS_REPORT_PATH = path.join(PROJECT_ROOT, 'test-results', 'chaos-report.json');
+/** The cluster run (`TEST_TEMPORAL_TARGET=cluster`) keeps its figures apart from the dev server's. */
+export const CHAOS_REPORT_PATH = path.join(
+  PROJECT_ROOT,
+  'test-results',
+  process.env.TEST_TEMPORAL_TARGET === 'cluster' ? 'cluster-chaos-report.json' : 'chaos-report.json',
+);
 
 /** What one chaos scenario measured; `docs/reliability.md` quotes these. */
 export interface ScenarioFigures {

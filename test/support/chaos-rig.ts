@@ -25,9 +25,9 @@ import { calizaConfigFor } from '../stack/support';
 export const CHAOS_POLLING: PollingOptions = { initialIntervalMs: 500, multiplier: 2, maxIntervalMs: 2_000 };
 /** Far beyond any scenario: an outcome decided by DEADLINE would be a failure of the test. */
 export const CHAOS_DEADLINE_MS = 15 * 60_000;
-const WEBHOOK_SECRET = 'whsec_chaos_0123456789abcdef';
+export const WEBHOOK_SECRET = 'whsec_chaos_0123456789abcdef';
 /** The receiver's gRPC deadline for a signal; it answers 503 at most 500 ms later. */
-const RECEIVER_TEMPORAL_TIMEOUT_MS = 1_000;
+export const RECEIVER_TEMPORAL_TIMEOUT_MS = 1_000;
 
 export type Decision = 'approve' | 'reject';
 
@@ -51,6 +51,8 @@ export interface ChaosRigOptions {
   sandbox?: SandboxOptions;
   /** Extra environment of the worker process. */
   workerEnv?: Record<string, string>;
+  /** Where the double sends webhooks instead of the rig's own receiver (e.g. a balancer in front of receiver processes). */
+  callbackUrl?: string;
 }
 
 export async function sleep(ms: number): Promise<void> {
@@ -157,7 +159,7 @@ export class ChaosRig {
         seed: 20_260_101,
         ...options.sandbox,
         webhookSecret: WEBHOOK_SECRET,
-        callbackUrl: receiver.url,
+        callbackUrl: options.callbackUrl ?? receiver.url,
         // Retries every few seconds for about half a minute: long enough to ride out the outages here.
         webhooks: {
           timeoutMs: 3_000,
@@ -276,6 +278,29 @@ export class ChaosRig {
       },
       30_000,
     );
+  }
+
+  /**
+   * From the double's delivery log: attempts refused with 503 (Temporal unreachable), the slowest of those
+   * answers, and deliveries acknowledged only on a later attempt.
+   */
+  async deliveryFigures(): Promise<{
+    attempts: number;
+    refusedWith503: number;
+    slowestRefusalMs: number;
+    acknowledgedOnRetry: number;
+  }> {
+    const answer = await fetch(`${this.sandbox.adminUrl}/webhooks/deliveries?limit=100000`);
+    const { entries } = (await answer.json()) as {
+      entries: { status: number | null; durationMs: number; attempt: number; result: string }[];
+    };
+    const refusals = entries.filter((entry) => entry.status === 503);
+    return {
+      attempts: entries.filter((entry) => entry.attempt > 0).length,
+      refusedWith503: refusals.length,
+      slowestRefusalMs: Math.max(0, ...refusals.map((entry) => entry.durationMs)),
+      acknowledgedOnRetry: entries.filter((e) => e.result === 'acknowledged' && e.attempt > 1).length,
+    };
   }
 
   /** `caliza_webhook_deliveries_total` by result, and the duplicate counter, from the receiver's registry. */

@@ -109,6 +109,31 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Starts `node …/tsx/dist/cli.mjs src/worker.ts` and waits for its `worker started` log line. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  return startServiceProcess({
+    script: 'src/worker.ts',
+    env: workerEnv(options),
+    readyMessage: 'worker started',
+    startTimeoutMs: options.startTimeoutMs,
+  });
+}
+
+export interface ServiceProcessOptions {
+  /** Relative to the project root, run through tsx. */
+  script: string;
+  /** The whole environment of the process. */
+  env: NodeJS.ProcessEnv;
+  /** The `msg` of the JSON log line that says it is ready. */
+  readyMessage: string;
+  /** Default 60 s. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * One of the service's processes (worker, webhook receiver) in a process group of its own; resolves once
+ * it logged `readyMessage`. Killed with the rest of this file's processes by `killAllWorkers`.
+ */
+export async function startServiceProcess(options: ServiceProcessOptions): Promise<WorkerProcess> {
+  const name = options.script;
   const lines: string[] = [];
   let announceStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => {
@@ -116,14 +141,15 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   });
   const child = spawn(
     process.execPath,
-    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/worker.ts'],
-    { cwd: PROJECT_ROOT, env: workerEnv(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), options.script],
+    { cwd: PROJECT_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const readyLine = `"msg":${JSON.stringify(options.readyMessage)}`;
   collectLines(child, lines, (line) => {
-    if (line.includes('"msg":"worker started"')) announceStarted();
+    if (line.includes(readyLine)) announceStarted();
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('the worker process did not start');
+  if (pid === undefined) throw new Error(`the ${name} process did not start`);
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
       process.kill(-pid, signal);
@@ -164,9 +190,11 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`worker not started within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${name} not started within ${timeoutMs} ms`)), timeoutMs);
     child.once('exit', (code, signal) =>
-      reject(new Error(`worker exited before starting (code ${code}, signal ${signal}): ${lines.slice(-5)}`)),
+      reject(
+        new Error(`${name} exited before starting (code ${code}, signal ${signal}): ${lines.slice(-5)}`),
+      ),
     );
   });
   try {
