@@ -7,6 +7,7 @@ import type { EndToEndResult, BatchResult } from './sections/end-to-end';
 import type { HistoryResult, PollingResult } from './sections/history';
 import type { MemoryResult } from './sections/memory';
 import type { ReceiverResult } from './sections/receiver';
+import type { StartLatencyResult } from './sections/start-latency';
 import type { Distribution } from './stats';
 
 export const REPORT_SCHEMA = 'caliza-kyc-bench/1';
@@ -44,6 +45,7 @@ export interface BenchReport {
   workerTuning: Record<string, unknown> | null;
   sections: {
     endToEnd?: EndToEndResult;
+    startLatency?: StartLatencyResult;
     history?: HistoryResult;
     memory?: MemoryResult;
     receiver?: ReceiverResult;

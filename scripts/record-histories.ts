@@ -113,6 +113,15 @@ const recorders: Record<string, Recorder> = {
       expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
     },
   },
+  'pending-for-hours': {
+    beneficiaryId: 'rec-pending-hours',
+    async run(client, caliza) {
+      // The default polling schedule past its first hour, where the schedule by age changes the waits.
+      caliza.script(this.beneficiaryId, 'PENDING');
+      await client.start(this.beneficiaryId, { deadlineMs: 4 * 60 * MINUTE });
+      expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
+    },
+  },
   'duplicate-and-conflicting-events': {
     beneficiaryId: 'rec-duplicates',
     async run(client, caliza) {
