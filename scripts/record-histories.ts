@@ -113,12 +113,12 @@ const recorders: Record<string, Recorder> = {
       expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
     },
   },
-  'pending-for-hours': {
-    beneficiaryId: 'rec-pending-hours',
+  'pending-past-a-day': {
+    beneficiaryId: 'rec-pending-day',
     async run(client, caliza) {
-      // The default polling schedule past its first hour, where the schedule by age changes the waits.
+      // The default polling schedule past the first day, where spacing polls by age spaces them further.
       caliza.script(this.beneficiaryId, 'PENDING');
-      await client.start(this.beneficiaryId, { deadlineMs: 4 * 60 * MINUTE });
+      await client.start(this.beneficiaryId, { deadlineMs: 26 * 60 * MINUTE });
       expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
     },
   },

@@ -23,7 +23,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'approved-by-poll', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'failed-by-webhook', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'expired', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
-  { name: 'pending-for-hours', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  { name: 'pending-past-a-day', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'duplicate-and-conflicting-events', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'continue-as-new', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', continuesAsNew: true },
   { name: 'cancelled', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED' },
