@@ -7,7 +7,13 @@
  * Its `baselineSession` update is the bare update-with-start of the start-latency section: answered once
  * the local activity has returned, as `start()` is answered once the session is created.
  */
-import { condition, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 
 export interface BaselineActivities {
   /** Does nothing but return: the cost of a local activity round trip. */

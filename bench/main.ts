@@ -57,9 +57,13 @@ export async function runBenchmark(
     path.join(bundleDir, 'workflows.js'),
     options.workflowBundle,
   );
-  const baselineBundlePath = wants('e2e') || wants('start')
-    ? await workflowBundle(path.join(__dirname, 'baseline-workflow.ts'), path.join(bundleDir, 'baseline.js'))
-    : '';
+  const baselineBundlePath =
+    wants('e2e') || wants('start')
+      ? await workflowBundle(
+          path.join(__dirname, 'baseline-workflow.ts'),
+          path.join(bundleDir, 'baseline.js'),
+        )
+      : '';
 
   const sections: BenchReport['sections'] = {};
   const errors: BenchReport['errors'] = {};
@@ -81,7 +85,8 @@ export async function runBenchmark(
     } catch (err) {
       // Every section that needs the dev server fails with its error; the others still run.
       const message = `dev server: ${err instanceof Error ? err.message : String(err)}`;
-      for (const name of ['e2e', 'start', 'receiver', 'memory'] as const) if (wants(name)) errors[name] = message;
+      for (const name of ['e2e', 'start', 'receiver', 'memory'] as const)
+        if (wants(name)) errors[name] = message;
     }
   }
   try {
@@ -116,7 +121,8 @@ export async function runBenchmark(
         const capacity = sections.endToEnd?.baseline.perSecond;
         const ratePerSecond =
           options.startRate ?? (capacity !== undefined && capacity > 0 ? Math.max(1, capacity / 2) : null);
-        if (ratePerSecond === null) throw new Error('the start section needs the e2e section or --start-rate');
+        if (ratePerSecond === null)
+          throw new Error('the start section needs the e2e section or --start-rate');
         sections.startLatency = await runStartLatency(
           l,
           logger,

@@ -158,7 +158,7 @@ export async function runMemory(
           );
           return count >= started && status().inFlightActivations === 0;
         },
-        { timeoutMs: 60_000 + ids.length * 20, intervalMs: 250, what: `${started} verifications waiting` },
+        { timeoutMs: 120_000 + ids.length * 100, intervalMs: 250, what: `${started} verifications waiting` },
       );
       // Let the worker settle (and its status sample catch up) before reading RSS.
       await sleep(options.pending < 1_000 ? 800 : 1_500);

@@ -145,8 +145,11 @@ async function runOurs(
       Array.from({ length: total }, (_, i) => i),
       32,
       async (i) =>
-        (await stack.caliza.createBeneficiary(sampleIndividual(`bench-start-${i}-${randomUUID().slice(0, 8)}`)))
-          .id,
+        (
+          await stack.caliza.createBeneficiary(
+            sampleIndividual(`bench-start-${i}-${randomUUID().slice(0, 8)}`),
+          )
+        ).id,
     );
     await mapLimit(ids.slice(0, options.warmup), 8, (id) => stack.verifications.start(id));
     const measured = ids.slice(options.warmup);
