@@ -42,7 +42,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --skip <list>            sections to leave out
   --concurrency <count>    end-to-end starts in flight at once (default min(n, 1000))
   --pending <count>        pending verifications held by the worker in the memory section (default 10000)
-  --pending-large <count>  then on to this many in the same worker (default 100000, 0 with --quick; 0: skip)
+  --pending-large <count>  then on to this many in the same worker (default 0: skip; e.g. 100000)
   --worker-heap-mb <MB>    run the memory section's worker with --max-old-space-size=<MB>
   --receiver-seconds <s>   duration of each receiver load run (default 10)
   --receiver-connections <count>  autocannon connections (default 50)
@@ -150,7 +150,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: integer('concurrency', values.concurrency, 1, 10_000) ?? Math.min(n, 1_000),
     warmup: integer('warmup', values.warmup, 0, 1_000) ?? (quick ? 2 : 20),
     pending: integer('pending', values.pending, 10, 20_000) ?? (quick ? 100 : 10_000),
-    pendingLarge: integer('pending-large', values['pending-large'], 0, 200_000) ?? (quick ? 0 : 100_000),
+    pendingLarge: integer('pending-large', values['pending-large'], 0, 200_000) ?? 0,
     workerHeapMb: integer('worker-heap-mb', values['worker-heap-mb'], 64, 16_384),
     receiverSeconds: integer('receiver-seconds', values['receiver-seconds'], 1, 120) ?? (quick ? 1 : 10),
     receiverConnections:
