@@ -1,6 +1,8 @@
 /**
  * Child process of the receiver section: runs autocannon against one URL and sends its result to the
  * parent over IPC, so that the load generator does not share an event loop with the receiver it measures.
+ * The configuration comes over IPC too: thousands of distinct signed bodies are too large for the
+ * environment.
  */
 import autocannon from 'autocannon';
 
@@ -14,7 +16,11 @@ export interface LoadClientConfig {
 }
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.env.BENCH_LOAD_CLIENT ?? '{}') as LoadClientConfig;
+  const config = await new Promise<LoadClientConfig>((resolve) => {
+    process.once('message', (message: { type?: string; config?: LoadClientConfig }) => {
+      if (message.type === 'config' && message.config) resolve(message.config);
+    });
+  });
   const url = new URL(config.url);
   if (url.hostname !== '127.0.0.1') throw new Error('the load client only targets 127.0.0.1');
   const result = await autocannon({
@@ -30,6 +36,7 @@ async function main(): Promise<void> {
     })),
   });
   process.send?.({ type: 'result', result });
+  process.disconnect?.();
 }
 
 main().catch((err: unknown) => {

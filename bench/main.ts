@@ -16,6 +16,7 @@ import { runEndToEnd } from './sections/end-to-end';
 import { runHistory, runPolling } from './sections/history';
 import { runMemory } from './sections/memory';
 import { runReceiver } from './sections/receiver';
+import { runStartLatency } from './sections/start-latency';
 import { type TemporalLab, startTemporalLab } from './stack';
 import { Progress } from './util';
 
@@ -56,9 +57,13 @@ export async function runBenchmark(
     path.join(bundleDir, 'workflows.js'),
     options.workflowBundle,
   );
-  const baselineBundlePath = wants('e2e')
-    ? await workflowBundle(path.join(__dirname, 'baseline-workflow.ts'), path.join(bundleDir, 'baseline.js'))
-    : '';
+  const baselineBundlePath =
+    wants('e2e') || wants('start')
+      ? await workflowBundle(
+          path.join(__dirname, 'baseline-workflow.ts'),
+          path.join(bundleDir, 'baseline.js'),
+        )
+      : '';
 
   const sections: BenchReport['sections'] = {};
   const errors: BenchReport['errors'] = {};
@@ -73,14 +78,15 @@ export async function runBenchmark(
   };
 
   let lab: TemporalLab | null = null;
-  if (wants('e2e') || wants('receiver') || wants('memory')) {
+  if (wants('e2e') || wants('start') || wants('receiver') || wants('memory')) {
     progress.step('starting the Temporal dev server');
     try {
       lab = await startTemporalLab();
     } catch (err) {
       // Every section that needs the dev server fails with its error; the others still run.
       const message = `dev server: ${err instanceof Error ? err.message : String(err)}`;
-      for (const name of ['e2e', 'receiver', 'memory'] as const) if (wants(name)) errors[name] = message;
+      for (const name of ['e2e', 'start', 'receiver', 'memory'] as const)
+        if (wants(name)) errors[name] = message;
     }
   }
   try {
@@ -108,6 +114,32 @@ export async function runBenchmark(
         );
       });
     }
+    if (lab && wants('start')) {
+      const l = lab;
+      await attempt('start', async () => {
+        // Half the capacity the baseline showed in this run: a steady load, well short of queueing.
+        const capacity = sections.endToEnd?.baseline.perSecond;
+        const ratePerSecond =
+          options.startRate ?? (capacity !== undefined && capacity > 0 ? Math.max(1, capacity / 2) : null);
+        if (ratePerSecond === null)
+          throw new Error('the start section needs the e2e section or --start-rate');
+        sections.startLatency = await runStartLatency(
+          l,
+          logger,
+          {
+            ratePerSecond: Math.round(ratePerSecond * 10) / 10,
+            rateSource: options.startRate !== undefined ? '--start-rate' : 'half the e2e baseline per second',
+            durationSeconds: options.startSeconds,
+            warmup: options.quick ? 2 : 10,
+            tuning: options.tuning,
+            workflowBundlePath,
+            baselineBundlePath,
+            seed: options.seed,
+          },
+          progress,
+        );
+      });
+    }
     if (lab && wants('receiver')) {
       const l = lab;
       await attempt('receiver', async () => {
@@ -129,11 +161,13 @@ export async function runBenchmark(
     if (lab && wants('memory')) {
       const l = lab;
       await attempt('memory', async () => {
-        progress.step(`memory: one worker process, ${options.pending} pending verifications`);
+        const most = Math.max(options.pending, options.pendingLarge);
+        progress.step(`memory: one worker process, up to ${most} pending verifications`);
         sections.memory = await runMemory(
           l,
           {
             pending: options.pending,
+            pendingLarge: options.pendingLarge,
             tuning: options.tuning,
             workflowBundlePath,
             logFile,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LogLevel } from './runtime';
 import type { WorkerTuning } from './stack';
 
-export const SECTIONS = ['e2e', 'history', 'memory', 'receiver', 'polling'] as const;
+export const SECTIONS = ['e2e', 'start', 'history', 'memory', 'receiver', 'polling'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -14,10 +14,16 @@ export interface BenchOptions {
   warmup: number;
   /** Pending verifications the memory section holds in one worker. */
   pending: number;
+  /** Then on to this many in the same worker (0: not measured). */
+  pendingLarge: number;
   /** --max-old-space-size of the memory section's worker process. */
   workerHeapMb: number | undefined;
   receiverSeconds: number;
   receiverConnections: number;
+  /** Duration of each open-loop run of the start section. */
+  startSeconds: number;
+  /** Starts per second of the start section; half the e2e baseline's capacity when absent. */
+  startRate: number | undefined;
   outDir: string;
   logLevel: LogLevel;
   workflowBundle: string | undefined;
@@ -36,9 +42,12 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --skip <list>            sections to leave out
   --concurrency <count>    end-to-end starts in flight at once (default min(n, 1000))
   --pending <count>        pending verifications held by the worker in the memory section (default 10000)
+  --pending-large <count>  then on to this many in the same worker (default 0: skip; e.g. 100000)
   --worker-heap-mb <MB>    run the memory section's worker with --max-old-space-size=<MB>
   --receiver-seconds <s>   duration of each receiver load run (default 10)
   --receiver-connections <count>  autocannon connections (default 50)
+  --start-seconds <s>      duration of each open-loop run of the start section (default 10)
+  --start-rate <per s>     start() calls per second there (default: half the e2e baseline's capacity)
   --seed <int>             seed of the double's decisions and the baseline's delays (default 1)
   --label <text>           a name for this run in the report
   --out <dir>              where reports go (default bench/results)
@@ -88,9 +97,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string' },
       warmup: { type: 'string' },
       pending: { type: 'string' },
+      'pending-large': { type: 'string' },
       'worker-heap-mb': { type: 'string' },
       'receiver-seconds': { type: 'string' },
       'receiver-connections': { type: 'string' },
+      'start-seconds': { type: 'string' },
+      'start-rate': { type: 'string' },
       seed: { type: 'string' },
       label: { type: 'string' },
       out: { type: 'string' },
@@ -138,10 +150,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: integer('concurrency', values.concurrency, 1, 10_000) ?? Math.min(n, 1_000),
     warmup: integer('warmup', values.warmup, 0, 1_000) ?? (quick ? 2 : 20),
     pending: integer('pending', values.pending, 10, 20_000) ?? (quick ? 100 : 10_000),
+    pendingLarge: integer('pending-large', values['pending-large'], 0, 200_000) ?? 0,
     workerHeapMb: integer('worker-heap-mb', values['worker-heap-mb'], 64, 16_384),
     receiverSeconds: integer('receiver-seconds', values['receiver-seconds'], 1, 120) ?? (quick ? 1 : 10),
     receiverConnections:
       integer('receiver-connections', values['receiver-connections'], 1, 1_000) ?? (quick ? 10 : 50),
+    startSeconds: integer('start-seconds', values['start-seconds'], 1, 120) ?? (quick ? 2 : 10),
+    startRate: integer('start-rate', values['start-rate'], 1, 1_000),
     outDir: values.out ?? 'bench/results',
     logLevel,
     workflowBundle: values['workflow-bundle'],

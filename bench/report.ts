@@ -7,7 +7,8 @@ import type { EndToEndResult, BatchResult } from './sections/end-to-end';
 import type { HistoryResult, PollingResult } from './sections/history';
 import type { MemoryResult } from './sections/memory';
 import type { ReceiverResult } from './sections/receiver';
-import type { Distribution } from './stats';
+import type { StartLatencyResult } from './sections/start-latency';
+import { type Distribution, ratio } from './stats';
 
 export const REPORT_SCHEMA = 'caliza-kyc-bench/1';
 
@@ -44,6 +45,7 @@ export interface BenchReport {
   workerTuning: Record<string, unknown> | null;
   sections: {
     endToEnd?: EndToEndResult;
+    startLatency?: StartLatencyResult;
     history?: HistoryResult;
     memory?: MemoryResult;
     receiver?: ReceiverResult;
@@ -79,49 +81,79 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** The targets of docs/benchmarks.md, each judged from this run's own figures (ratios within the run). */
 export function checkTargets(report: Pick<BenchReport, 'sections'>): TargetCheck[] {
-  const { endToEnd, history, memory } = report.sections;
+  const { endToEnd, startLatency, history, memory, receiver, polling } = report.sections;
   const checks: TargetCheck[] = [];
+  const judged = (value: number, met: boolean) => (Number.isFinite(value) ? met : false);
   if (endToEnd) {
-    checks.push({
-      name: 'End-to-end throughput vs baseline',
-      target: '≥ 0.8 × baseline',
-      value: endToEnd.throughputRatio,
-      met: Number.isFinite(endToEnd.throughputRatio) ? endToEnd.throughputRatio >= 0.8 : false,
-    });
-    const p99 = endToEnd.verifications.deliveryToResultMs.p99;
     const atScale = endToEnd.options.n >= 1_000;
+    const scale = atScale ? {} : { note: `only ${endToEnd.options.n} verifications in this run` };
     checks.push({
-      name: 'Webhook → result p99 at 1,000 concurrent',
-      target: '< 250 ms',
-      value: p99,
-      met: atScale ? p99 < 250 : null,
-      ...(!atScale && { note: `only ${endToEnd.options.n} verifications in this run` }),
+      name: 'End-to-end verifications/s ÷ bare workflow',
+      target: '≥ 0.9',
+      value: endToEnd.throughputRatio,
+      met: atScale ? judged(endToEnd.throughputRatio, endToEnd.throughputRatio >= 0.9) : null,
+      ...scale,
+    });
+    const p99Ratio = ratio(
+      endToEnd.verifications.deliveryToResultMs.p99,
+      endToEnd.baseline.deliveryToResultMs.p99,
+    );
+    checks.push({
+      name: 'Webhook delivery → result p99 ÷ baseline p99',
+      target: '≤ 1.2',
+      value: p99Ratio,
+      met: atScale ? judged(p99Ratio, p99Ratio <= 1.2) : null,
+      ...scale,
     });
   }
-  if (history) {
-    const events = history.paths.webhook.events;
-    checks.push({ name: 'History events, webhook path', target: '≤ 25', value: events, met: events <= 25 });
-  } else if (endToEnd) {
-    const events = endToEnd.verifications.eventsPerRun.max;
-    checks.push({ name: 'History events, webhook path', target: '≤ 25', value: events, met: events <= 25 });
+  const events = history?.paths.webhook.events ?? endToEnd?.verifications.eventsPerRun.max;
+  if (events !== undefined) {
+    checks.push({ name: 'History events, webhook path', target: '16', value: events, met: events <= 16 });
+  }
+  if (startLatency) {
+    const r = startLatency.p99Ratio;
+    checks.push({
+      name: 'start() → verificationUrl p99 ÷ bare update-with-start, open loop',
+      target: '≤ 1.3',
+      value: r,
+      met: judged(r, r <= 1.3),
+    });
   }
   if (memory) {
     const atScale = memory.pending >= 10_000;
-    const note = atScale ? {} : { note: `only ${memory.pending} pending in this run` };
     checks.push({
-      name: 'Worker peak RSS while 10,000 pending verifications arrive',
+      name: `Worker RSS holding ${memory.pending} pending, peak included`,
       target: '< 400 MB',
-      value: memory.peakRssMB,
-      met: atScale ? memory.peakRssMB < 400 : null,
-      ...note,
+      value: Math.max(memory.peakRssMB, memory.rssAtFullLoadMB),
+      met: atScale ? Math.max(memory.peakRssMB, memory.rssAtFullLoadMB) < 400 : null,
+      ...(!atScale && { note: `only ${memory.pending} pending in this run` }),
     });
+    if (memory.large) {
+      checks.push({
+        name: `Worker RSS holding ${memory.large.pending} pending`,
+        target: '< 400 MB',
+        value: memory.large.rssMB,
+        met: memory.large.pending >= 100_000 ? memory.large.rssMB < 400 : null,
+        ...(memory.large.pending < 100_000 && { note: `only ${memory.large.pending} pending in this run` }),
+      });
+    }
+  }
+  if (receiver) {
     checks.push({
-      name: 'Worker RSS holding 10,000 pending verifications (all arrived)',
-      target: '< 400 MB',
-      value: memory.rssAtFullLoadMB,
-      met: atScale ? memory.rssAtFullLoadMB < 400 : null,
-      ...note,
+      name: 'Webhook receiver requests/s ÷ raw signalWithStart',
+      target: '≥ 0.9',
+      value: receiver.throughputRatio,
+      met: judged(receiver.throughputRatio, receiver.throughputRatio >= 0.9),
+    });
+  }
+  if (polling) {
+    checks.push({
+      name: 'Caliza calls, all webhooks lost, 30-day deadline (time-skipping run)',
+      target: '≤ 150',
+      value: polling.measured.total,
+      met: polling.measured.total <= 150,
     });
   }
   return checks;
@@ -220,6 +252,32 @@ function endToEndMarkdown(e: EndToEndResult): string {
   ].join('\n');
 }
 
+function startLatencyMarkdown(r: StartLatencyResult): string {
+  const row = (label: string, f: StartLatencyResult['baseline']) => [
+    label,
+    `${f.sent - f.failed} / ${f.sent}`,
+    fmt(f.answeredPerSecond, 1),
+    `${fmt(f.latencyMs.p50)} / ${fmt(f.latencyMs.p95)} / ${fmt(f.latencyMs.p99)}`,
+    fmt(f.latencyMs.max),
+  ];
+  return [
+    `## 1b. start() → verificationUrl at a steady ${r.options.ratePerSecond} starts/s (${r.options.rateSource}), ` +
+      `${r.options.durationSeconds} s each`,
+    '',
+    'Open loop: each call is sent when it is due, whatever the earlier ones are doing, and timed from then. ' +
+      'Baseline: update-with-start of a bare workflow whose update is answered after one local activity; same ' +
+      'server, same worker tuning. Verifications: `VerificationClient.start()` (update-with-start, answered ' +
+      'once the Caliza double has created the session); no decisions, so only the starts load the stack.',
+    '',
+    table(
+      ['', 'Answered', 'Answers/s', 'Latency p50 / p95 / p99 (ms)', 'Max (ms)'],
+      [row('Bare update-with-start', r.baseline), row('Verifications: start()', r.verifications)],
+    ),
+    '',
+    `**p99 ratio: ${fmt(r.p99Ratio, 2)}**.`,
+  ].join('\n');
+}
+
 function historyMarkdown(h: HistoryResult): string {
   const names: Record<string, string> = {
     webhook: 'Webhook',
@@ -257,11 +315,15 @@ function memoryMarkdown(m: MemoryResult): string {
       `**${fmt(m.rssPerCachedWorkflowKB)} KB per cached workflow** (slope up to the cache limit); caching all ` +
       `${m.pending} would take about ${fmt(m.projectedRssAllCachedMB)} MB. Poll timers set to ` +
       `${m.pollIntervalMs / 3_600_000} h so that every workflow sits on its timer while measured` +
-      `${m.heapLimitMb ? `; worker run with --max-old-space-size=${m.heapLimitMb}` : ''}.`,
+      `${m.heapLimitMb ? `; worker run with --max-old-space-size=${m.heapLimitMb}` : ''}.` +
+      (m.large
+        ? ` Then on to ${m.large.pending}: **RSS ${fmt(m.large.rssMB)} MB** holding them, ` +
+          `${m.large.cachedWorkflows} cached, peak ${fmt(m.large.peakRssMB)} MB over the whole run.`
+        : ''),
     '',
     table(
-      ['Pending', 'Cached', 'RSS (MB)', 'Main-thread heap (MB)'],
-      m.points.map((p) => [p.pending, p.cachedWorkflows, fmt(p.rssMB), fmt(p.heapUsedMB)]),
+      ['Pending', 'Cached', 'RSS (MB)', 'Peak so far (MB)', 'Main-thread heap (MB)'],
+      m.points.map((p) => [p.pending, p.cachedWorkflows, fmt(p.rssMB), fmt(p.peakRssMB), fmt(p.heapUsedMB)]),
     ),
   ].join('\n');
 }
@@ -276,32 +338,64 @@ function receiverMarkdown(r: ReceiverResult): string {
   ];
   return [
     `## 4. Webhook receiver: ${r.options.connections} connections × ${r.options.durationSeconds} s, ` +
-      `signed bodies for ${r.options.verifications} running verifications`,
+      `distinct signed events for ${r.options.verifications} running verifications`,
+    '',
+    `Each request is a new event (up to ${r.distinctBodiesPerRun} per run), so each costs the receiver one ` +
+      'signal-with-start. Raw: the same calls straight from this process, as many in flight as there are ' +
+      'connections.',
     '',
     table(
       ['Delivery', 'Requests/s', 'Latency p50 / p90 / p99 (ms)', 'Requests', 'Non-2xx + errors'],
       [
-        row('Signal-with-start to Temporal', r.withSignal),
-        row('No-op (same process, same checks)', r.noOpDelivery),
+        row('Receiver: signature, parse, signal-with-start', r.withSignal),
+        row('Raw signalWithStart, same process, same concurrency', r.rawSignalWithStart),
+        row('Receiver with a no-op delivery', r.noOpDelivery),
       ],
     ),
     '',
-    `**Ratio: ${fmt(r.throughputRatio, 3)}**. Signals accepted: ${r.signalsAccepted}; duplicates the workflows ` +
-      `counted: ${r.workflows.duplicateEventsCounted}; runs continued as new: ${r.workflows.runsContinued}.`,
+    `**Ratio to raw signalWithStart: ${fmt(r.throughputRatio, 2)}** (to the no-op receiver: ` +
+      `${fmt(r.noOpRatio, 3)}). Signals the receiver delivered: ${r.signalsAccepted}; duplicates the ` +
+      `workflows counted: ${r.workflows.duplicateEventsCounted}; runs continued as new: ${r.workflows.runsContinued}.`,
   ].join('\n');
 }
 
+const duration = (ms: number): string =>
+  ms >= 86_400_000 && ms % 86_400_000 === 0
+    ? `${ms / 86_400_000} d`
+    : ms >= 3_600_000 && ms % 3_600_000 === 0
+      ? `${ms / 3_600_000} h`
+      : `${Math.round(ms / 60_000)} min`;
+
 function pollingMarkdown(p: PollingResult): string {
-  const intervals = p.computed.intervals.map((i) => `${i.count} × ${i.intervalMs / 60_000} min`).join(' + ');
+  const intervals = p.computed.intervals.map((i) => `${i.count} × ${duration(i.intervalMs)}`).join(' + ');
+  const steps = p.schedule.byAge
+    ? p.schedule.byAge
+        .map(
+          (s) =>
+            `${duration(s.maxIntervalMs)} from ${s.fromAgeMs === 0 ? 'the start' : duration(s.fromAgeMs)}`,
+        )
+        .join(', ')
+    : `${duration(p.schedule.maxIntervalMs)} throughout`;
   return [
     '## 5. Polling cost with every webhook dropped',
     '',
-    `Default schedule (first poll after ${p.schedule.initialIntervalMs / 60_000} min, ×${p.schedule.multiplier}, ` +
-      `capped at ${p.schedule.maxIntervalMs / 60_000} min) over the default ${p.deadlineDays}-day deadline: ` +
-      `polls = ${intervals} = ${p.computed.polls}, plus 1 create = **${p.computed.total} Caliza calls per verification** ` +
-      `(computed). Time-skipping run: ${p.measured.create} create + ${p.measured.read} reads = ${p.measured.total} ` +
+    `Default schedule: first poll after ${duration(p.schedule.initialIntervalMs)}, ×${p.schedule.multiplier}, ` +
+      `at most ${steps} (session age). Over the default ${p.deadlineDays}-day deadline: polls = ${intervals} = ` +
+      `${p.computed.polls}, plus 1 create = **${p.computed.total} Caliza calls per verification** (computed). ` +
+      `Time-skipping run: ${p.measured.create} create + ${p.measured.read} reads = ${p.measured.total} ` +
       `(${p.agrees ? 'agrees' : '**disagrees**'}), ${p.measured.totalEvents} history events in ${p.measured.runs} runs ` +
       `(${p.eventsPerPoll} events per poll).`,
+    '',
+    'Detection delay of a lost webhook by session age (the longest wait between two polls in that band):',
+    '',
+    table(
+      ['Session age', 'Longest delay', 'Polls'],
+      p.computed.detectionDelayByAge.map((b) => [
+        `${b.fromAgeMs === 0 ? '0' : duration(b.fromAgeMs)} – ${b.toAgeMs === null ? 'deadline' : duration(b.toAgeMs)}`,
+        duration(b.worstDelayMs),
+        b.polls,
+      ]),
+    ),
   ].join('\n');
 }
 
@@ -336,6 +430,7 @@ export function toMarkdown(report: BenchReport): string {
   ];
   const s = report.sections;
   if (s.endToEnd) parts.push('', endToEndMarkdown(s.endToEnd));
+  if (s.startLatency) parts.push('', startLatencyMarkdown(s.startLatency));
   if (s.history) parts.push('', historyMarkdown(s.history));
   if (s.memory) parts.push('', memoryMarkdown(s.memory));
   if (s.receiver) parts.push('', receiverMarkdown(s.receiver));

@@ -138,6 +138,15 @@ const recorders: Record<string, Recorder> = {
       expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
     },
   },
+  'pending-past-a-day': {
+    beneficiaryId: 'rec-pending-day',
+    async run(client, caliza) {
+      // The default polling schedule past the first day, where spacing polls by age spaces them further.
+      caliza.script(this.beneficiaryId, 'PENDING');
+      await client.start(this.beneficiaryId, { deadlineMs: 26 * 60 * MINUTE });
+      expectEqual((await client.result(this.beneficiaryId)).reason, 'EXPIRED', 'reason');
+    },
+  },
   'duplicate-and-conflicting-events': {
     beneficiaryId: 'rec-duplicates',
     async run(client, caliza) {

@@ -89,17 +89,48 @@ export interface VerificationResult {
   decidedAt: string;
 }
 
-/** Polling schedule: first poll after `initialIntervalMs`, then multiplied by `multiplier` up to the cap. */
+/** From `fromAgeMs` after the session was created, polls are at most `maxIntervalMs` apart. */
+export interface PollingStep {
+  fromAgeMs: number;
+  maxIntervalMs: number;
+}
+
+/**
+ * Polling schedule: first poll after `initialIntervalMs`, then multiplied by `multiplier` up to the cap.
+ * With `byAge` the cap grows with the session's age; without it the cap is `maxIntervalMs`, which also
+ * bounds the back-off after failed Caliza calls either way.
+ */
 export interface PollingOptions {
   initialIntervalMs: number;
   multiplier: number;
   maxIntervalMs: number;
+  /** Ascending by `fromAgeMs`, the first from 0. Absent in state carried by older runs. */
+  byAge?: PollingStep[];
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Most users finish (or abandon) the hosted verification within minutes, and webhooks normally say so;
+ * polling only covers lost webhooks. So it is frequent while an outcome is likely and rare later: at most
+ * 10 min apart in the first hour, 1 h for the rest of the first day, 4 h in the first week, 12 h after.
+ * That is also the longest a lost webhook's outcome waits to be seen at that age; 117 Caliza calls
+ * over the 30-day deadline instead of 725 at a flat hour (docs/benchmarks.md, section 5).
+ */
+export const DEFAULT_POLLING_BY_AGE: readonly PollingStep[] = [
+  { fromAgeMs: 0, maxIntervalMs: 10 * MINUTE_MS },
+  { fromAgeMs: HOUR_MS, maxIntervalMs: HOUR_MS },
+  { fromAgeMs: DAY_MS, maxIntervalMs: 4 * HOUR_MS },
+  { fromAgeMs: 7 * DAY_MS, maxIntervalMs: 12 * HOUR_MS },
+];
+
 export const DEFAULT_POLLING: PollingOptions = {
-  initialIntervalMs: 60_000,
+  initialIntervalMs: MINUTE_MS,
   multiplier: 2,
-  maxIntervalMs: 60 * 60_000,
+  maxIntervalMs: HOUR_MS,
+  byAge: [...DEFAULT_POLLING_BY_AGE],
 };
 
 export const DEFAULT_DEADLINE_MS = 30 * 24 * 60 * 60_000;
@@ -161,6 +192,8 @@ export interface CarriedState {
   lastCallFailure?: CallFailureRecord | null;
   /** Set while backing off after failed Caliza calls: no call before this time (epoch ms). */
   retryCallsAt?: number | null;
+  /** When this verification first saw its session (epoch ms, workflow time): polling by age counts from it. */
+  sessionSeenAt?: number | null;
 }
 
 /** The last Caliza call that failed for good, for operators. */

@@ -178,28 +178,63 @@ export async function runHistory(ctx: TimeSkippingContext): Promise<HistoryResul
   };
 }
 
-/** Caliza calls a verification makes when no webhook ever arrives: one create, then one read per poll. */
+/** The longest wait between two polls that begin in an age band: how late a lost webhook's outcome is seen. */
+export interface DetectionDelay {
+  fromAgeMs: number;
+  /** Null for the last band (until the deadline). */
+  toAgeMs: number | null;
+  worstDelayMs: number;
+  polls: number;
+}
+
+/**
+ * Caliza calls a verification makes when no webhook ever arrives: one create, then one read per poll.
+ * Computed from the schedule's definition, independently of the machine, which the time-skipping run uses.
+ */
 export function scheduledCalls(
   polling: PollingOptions = DEFAULT_POLLING,
   deadlineMs: number = DEFAULT_DEADLINE_MS,
-): { create: number; polls: number; total: number; intervals: { intervalMs: number; count: number }[] } {
-  // The machine schedules poll k at (time of poll k-1) + interval k, and never at or after the deadline.
+): {
+  create: number;
+  polls: number;
+  total: number;
+  intervals: { intervalMs: number; count: number }[];
+  detectionDelayByAge: DetectionDelay[];
+} {
+  const steps = polling.byAge ?? [{ fromAgeMs: 0, maxIntervalMs: polling.maxIntervalMs }];
+  const capAt = (age: number) => steps.filter((s) => age >= s.fromAgeMs).at(-1)?.maxIntervalMs ?? 0;
+  const longest = Math.max(...steps.map((s) => s.maxIntervalMs));
+  const bands: DetectionDelay[] = steps.map((s, i) => ({
+    fromAgeMs: s.fromAgeMs,
+    toAgeMs: steps[i + 1]?.fromAgeMs ?? null,
+    worstDelayMs: 0,
+    polls: 0,
+  }));
+  // Poll k comes at (time of poll k-1) + the interval, capped at the age it is planned, never at or after
+  // the deadline; the interval then grows by the multiplier from the one used.
   let at = 0;
   let interval = polling.initialIntervalMs;
   let polls = 0;
   const intervals: { intervalMs: number; count: number }[] = [];
   for (;;) {
-    const next = at + interval;
+    const used = Math.min(interval, capAt(at));
+    const next = at + used;
+    const band = bands.filter((b) => at >= b.fromAgeMs).at(-1) as DetectionDelay;
+    // The last wait, cut by the deadline, still bounds how late an outcome in it is seen.
+    band.worstDelayMs = Math.max(band.worstDelayMs, Math.min(used, deadlineMs - at));
     if (next >= deadlineMs) break;
+    band.polls += 1;
     at = next;
     polls += 1;
     const last = intervals[intervals.length - 1];
-    if (last && last.intervalMs === interval) last.count += 1;
-    else intervals.push({ intervalMs: interval, count: 1 });
-    interval = Math.min(Math.round(interval * polling.multiplier), polling.maxIntervalMs);
+    if (last && last.intervalMs === used) last.count += 1;
+    else intervals.push({ intervalMs: used, count: 1 });
+    interval = polling.byAge
+      ? Math.min(Math.round(used * polling.multiplier), longest)
+      : Math.min(Math.round(used * polling.multiplier), polling.maxIntervalMs);
     if (polls > 1_000_000) throw new Error('polling schedule does not converge');
   }
-  return { create: 1, polls, total: 1 + polls, intervals };
+  return { create: 1, polls, total: 1 + polls, intervals, detectionDelayByAge: bands };
 }
 
 export interface PollingResult {

@@ -17,6 +17,8 @@ import { type Progress, mapLimit, sleep, waitFor, withTimeout } from '../util';
 
 export interface MemoryOptions {
   pending: number;
+  /** After `pending`, the same worker goes on to this many (0: not measured); the cache must bound it. */
+  pendingLarge: number;
   tuning: WorkerTuning;
   workflowBundlePath: string;
   logFile: string;
@@ -29,6 +31,8 @@ export interface MemoryPoint {
   pending: number;
   cachedWorkflows: number;
   rssMB: number;
+  /** Peak RSS of the process up to this point (getrusage max RSS and the samples). */
+  peakRssMB: number;
   heapUsedMB: number;
 }
 
@@ -39,8 +43,11 @@ export interface MemoryResult {
   pollIntervalMs: number;
   maxCachedWorkflows: number;
   idleRssMB: number;
+  /** Peak RSS until all `pending` had arrived. */
   peakRssMB: number;
   rssAtFullLoadMB: number;
+  /** The same worker, on to `pendingLarge`: RSS holding them, and the peak over the whole run. */
+  large: { pending: number; rssMB: number; peakRssMB: number; cachedWorkflows: number } | null;
   points: MemoryPoint[];
   /** Slope of RSS over cached workflows (KB each), from the points up to the cache limit. */
   rssPerCachedWorkflowKB: number;
@@ -54,11 +61,12 @@ const MB = 1024 * 1024;
 const POLL_INTERVAL_MS = 6 * 60 * 60_000;
 
 /** Where RSS is sampled: four steps up to the cache limit (for the slope), then on to `pending`. */
-function steps(pending: number, maxCached: number): number[] {
+function steps(pending: number, pendingLarge: number, maxCached: number): number[] {
   const belowLimit = [0.25, 0.5, 0.75, 1].map((f) => Math.round(Math.min(maxCached, pending) * f));
   // Small runs (the smoke test) only need a slope, not a curve.
   const beyond = pending < 1_000 ? [1] : [0.1, 0.25, 0.5, 0.75, 1];
-  return [...new Set([...belowLimit, ...beyond.map((f) => Math.round(pending * f))])]
+  const large = pendingLarge > pending ? [0.25, 0.5, 0.75, 1].map((f) => Math.round(pendingLarge * f)) : [];
+  return [...new Set([...belowLimit, ...beyond.map((f) => Math.round(pending * f)), ...large])]
     .filter((n) => n >= 1)
     .sort((a, b) => a - b);
 }
@@ -114,12 +122,19 @@ export async function runMemory(
     await sleep(1_000);
     const idleRssMB = round(status().rssBytes / MB);
     const points: MemoryPoint[] = [
-      { pending: 0, cachedWorkflows: 0, rssMB: idleRssMB, heapUsedMB: round(status().heapUsedBytes / MB) },
+      {
+        pending: 0,
+        cachedWorkflows: 0,
+        rssMB: idleRssMB,
+        peakRssMB: round(peak / MB),
+        heapUsedMB: round(status().heapUsedBytes / MB),
+      },
     ];
+    const total = Math.max(options.pending, options.pendingLarge);
     const prefix = `mem-${randomUUID().slice(0, 8)}`;
     let started = 0;
     const t0 = Date.now();
-    for (const target of steps(options.pending, status().maxCachedWorkflows)) {
+    for (const target of steps(options.pending, options.pendingLarge, status().maxCachedWorkflows)) {
       const ids = Array.from({ length: target - started }, (_, i) => `${prefix}-${started + i}`);
       await mapLimit(ids, 200, async (beneficiaryId) => {
         const input: VerifyBeneficiaryInput = {
@@ -133,7 +148,7 @@ export async function runMemory(
           typedSearchAttributes: [{ key: beneficiaryIdKey, value: beneficiaryId }],
         });
         started += 1;
-        progress.count('pending verifications started', started, options.pending);
+        progress.count('pending verifications started', started, total);
       });
       // Every started workflow has run its first task once visibility shows its session as PENDING.
       await waitFor(
@@ -143,7 +158,7 @@ export async function runMemory(
           );
           return count >= started && status().inFlightActivations === 0;
         },
-        { timeoutMs: 60_000 + ids.length * 20, intervalMs: 250, what: `${started} verifications waiting` },
+        { timeoutMs: 120_000 + ids.length * 100, intervalMs: 250, what: `${started} verifications waiting` },
       );
       // Let the worker settle (and its status sample catch up) before reading RSS.
       await sleep(options.pending < 1_000 ? 800 : 1_500);
@@ -152,6 +167,7 @@ export async function runMemory(
         pending: started,
         cachedWorkflows: s.cachedWorkflows,
         rssMB: round(s.rssBytes / MB),
+        peakRssMB: round(peak / MB),
         heapUsedMB: round(s.heapUsedBytes / MB),
       });
       progress.step(
@@ -164,15 +180,26 @@ export async function runMemory(
     const belowLimit = points.filter((p) => p.cachedWorkflows === p.pending && p.pending <= maxCached);
     const fit = linearFit(belowLimit.map((p) => ({ x: p.cachedWorkflows, y: p.rssMB })));
     const perWorkflowKB = round(fit.slope * 1024, 1);
+    const atPending = points.find((p) => p.pending === options.pending) as MemoryPoint;
     const last = points[points.length - 1] as MemoryPoint;
+    const large =
+      options.pendingLarge > options.pending
+        ? {
+            pending: last.pending,
+            rssMB: last.rssMB,
+            peakRssMB: round(peak / MB),
+            cachedWorkflows: last.cachedWorkflows,
+          }
+        : null;
     return {
       pending: options.pending,
       heapLimitMb: options.heapLimitMb ?? null,
       pollIntervalMs: POLL_INTERVAL_MS,
       maxCachedWorkflows: maxCached,
       idleRssMB,
-      peakRssMB: round(peak / MB),
-      rssAtFullLoadMB: last.rssMB,
+      peakRssMB: atPending.peakRssMB,
+      rssAtFullLoadMB: atPending.rssMB,
+      large,
       points,
       rssPerCachedWorkflowKB: perWorkflowKB,
       projectedRssAllCachedMB: round(fit.intercept + fit.slope * options.pending),

@@ -13,9 +13,11 @@ import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_HISTORY_EVENTS,
   DEFAULT_POLLING,
+  DEFAULT_POLLING_BY_AGE,
   type FailureDetails,
   NOT_VERIFIED_HERE_CODES,
   type PollingOptions,
+  type PollingStep,
   REASON_EXPIRED,
   REASON_VERIFICATION_FAILED,
   type VerificationEvent,
@@ -71,6 +73,8 @@ export function initialState(input: VerifyBeneficiaryInput, now: number): Machin
       callFailures: carried.callFailures ?? 0,
       lastCallFailure: carried.lastCallFailure ?? null,
       retryCallsAt: carried.retryCallsAt ?? null,
+      polling: withDefaultSchedule(carried.polling),
+      sessionSeenAt: carried.sessionSeenAt ?? null,
       beneficiaryId: input.beneficiaryId,
       outcome: null,
     };
@@ -97,17 +101,56 @@ export function initialState(input: VerifyBeneficiaryInput, now: number): Machin
     callFailures: 0,
     lastCallFailure: null,
     retryCallsAt: null,
+    sessionSeenAt: null,
     outcome: null,
   };
 }
 
+/**
+ * The defaults, then `partial`. A flat `maxIntervalMs` given without `byAge` is a flat schedule: the caller
+ * asked for that cap, and the default steps would override it.
+ */
 export function resolvePolling(partial: Partial<PollingOptions> | undefined): PollingOptions {
-  const polling = { ...DEFAULT_POLLING, ...partial };
+  const { byAge: defaultByAge, ...flat } = DEFAULT_POLLING;
+  const byAge = partial?.byAge ?? (partial?.maxIntervalMs === undefined ? defaultByAge : undefined);
+  const polling: PollingOptions = { ...flat, ...partial, ...(byAge && { byAge }) };
+  if (!byAge) delete polling.byAge;
   if (!(polling.initialIntervalMs > 0) || !(polling.maxIntervalMs >= polling.initialIntervalMs)) {
     throw new RangeError('polling needs 0 < initialIntervalMs <= maxIntervalMs');
   }
   if (!(polling.multiplier >= 1)) throw new RangeError('polling.multiplier must be >= 1');
+  if (polling.byAge) checkSteps(polling.byAge, polling.initialIntervalMs);
   return polling;
+}
+
+function checkSteps(steps: readonly PollingStep[], initialIntervalMs: number): void {
+  if (steps.length === 0 || steps[0]?.fromAgeMs !== 0) {
+    throw new RangeError('polling.byAge needs a first step from age 0');
+  }
+  steps.forEach((step, i) => {
+    if (i > 0 && !(step.fromAgeMs > (steps[i - 1] as PollingStep).fromAgeMs)) {
+      throw new RangeError('polling.byAge must be in ascending order of fromAgeMs');
+    }
+    if (!(step.maxIntervalMs >= initialIntervalMs)) {
+      throw new RangeError('each polling.byAge maxIntervalMs must be >= initialIntervalMs');
+    }
+  });
+}
+
+/** The flat default of older runs, carried into a new run, takes the schedule by age from then on. */
+function withDefaultSchedule(polling: PollingOptions): PollingOptions {
+  if (polling.byAge) return polling;
+  const { byAge: _b, ...flat } = DEFAULT_POLLING;
+  const isOldDefault = (Object.keys(flat) as (keyof typeof flat)[]).every((k) => polling[k] === flat[k]);
+  return isOldDefault ? { ...polling, byAge: [...DEFAULT_POLLING_BY_AGE] } : polling;
+}
+
+/** The longest wait between polls at `ageMs` after the session was first seen. */
+export function pollCapAt(polling: PollingOptions, ageMs: number): number {
+  if (!polling.byAge) return polling.maxIntervalMs;
+  let cap = polling.maxIntervalMs;
+  for (const step of polling.byAge) if (ageMs >= step.fromAgeMs) cap = step.maxIntervalMs;
+  return cap;
 }
 
 /** Duplicate deliveries of one webhook carry the same body, so operation and event time identify it. */
@@ -115,12 +158,21 @@ export function eventKey(event: VerificationEvent): string {
   return `${event.operation}@${event.createdAt}`;
 }
 
-export function apply(state: MachineState, event: MachineEvent, now: number): MachineState {
+/**
+ * The state after `event`. `spacing` FLAT spaces polls as runs did before the schedule by age, for
+ * histories recorded then (the workflow asks `patched()` which one a run uses, only where they differ).
+ */
+export function apply(
+  state: MachineState,
+  event: MachineEvent,
+  now: number,
+  spacing: PollSpacing = 'BY_AGE',
+): MachineState {
   switch (event.type) {
     case 'WEBHOOK':
       return applyWebhook(state, event.event, now);
     case 'SESSION_READ':
-      return applySessionRead(state, event.session, event.source, now);
+      return applySessionRead(state, event.session, event.source, now, spacing);
     case 'CALL_FAILED':
       return applyCallFailure(state, event.failure, now);
     case 'TIMER_FIRED':
@@ -207,12 +259,14 @@ function applySessionRead(
   session: VerificationSession,
   source: 'CREATE' | 'POLL' | 'CONFIRM',
   now: number,
+  spacing: PollSpacing,
 ): MachineState {
   if (state.outcome) return state;
   const polled = source === 'POLL';
   let next: MachineState = {
     ...state,
     session,
+    sessionSeenAt: state.sessionSeenAt ?? now,
     retryCallsAt: null,
     callFailures: 0,
     // Whatever the read says, the events it could check have been checked.
@@ -236,7 +290,7 @@ function applySessionRead(
     return decide(next, { outcome: 'FAILED', reason, decidedBy: failedEvent ? 'WEBHOOK' : 'POLL' }, now);
   }
   // The session that a create returns may predate the events; only a later read can refute them.
-  if (source === 'CREATE') return scheduleNextPoll(next, now);
+  if (source === 'CREATE') return scheduleNextPoll(next, now, spacing);
   if (state.unconfirmed.length > 0) {
     // A genuine event means the outcome is close: look again soon, once per new event (reads of events
     // already checked, while the session stays PROCESSING, back off as usual).
@@ -245,7 +299,7 @@ function applySessionRead(
     // neither confirms nor refutes them: they stay pending and the next poll decides.
     if (session.status === 'PENDING') next = markLastEvent({ ...next, unconfirmed: [] }, false);
   }
-  return scheduleNextPoll(next, now);
+  return scheduleNextPoll(next, now, spacing);
 }
 
 /**
@@ -286,12 +340,28 @@ function applyCallFailure(state: MachineState, failure: CallFailure, now: number
   };
 }
 
-function scheduleNextPoll(state: MachineState, now: number): MachineState {
-  const { multiplier, maxIntervalMs } = state.polling;
+/** How polls are spaced: by the session's age (the default), or flat as every run before it did. */
+export type PollSpacing = 'BY_AGE' | 'FLAT';
+
+function scheduleNextPoll(state: MachineState, now: number, spacing: PollSpacing): MachineState {
+  const { multiplier, maxIntervalMs, byAge } = state.polling;
+  if (spacing === 'FLAT' || !byAge) {
+    return {
+      ...state,
+      nextPollAt: now + state.currentPollIntervalMs,
+      currentPollIntervalMs: Math.min(Math.round(state.currentPollIntervalMs * multiplier), maxIntervalMs),
+    };
+  }
+  const interval = Math.min(
+    state.currentPollIntervalMs,
+    pollCapAt(state.polling, now - (state.sessionSeenAt ?? now)),
+  );
+  const longest = Math.max(...byAge.map((step) => step.maxIntervalMs));
   return {
     ...state,
-    nextPollAt: now + state.currentPollIntervalMs,
-    currentPollIntervalMs: Math.min(Math.round(state.currentPollIntervalMs * multiplier), maxIntervalMs),
+    nextPollAt: now + interval,
+    // Grows from the interval actually used, so a later, higher cap is reached by doubling, not at once.
+    currentPollIntervalMs: Math.min(Math.round(interval * multiplier), longest),
   };
 }
 

@@ -138,6 +138,13 @@ async function readFailureDetails(beneficiaryId: string, deadlineAt: number): Pr
   }
 }
 
+/**
+ * Polls are spaced by the session's age (frequent in its first hour, rare after a week) instead of hourly.
+ * Only the waits differ, and only once a session is older than its first few polls: the marker is written
+ * at the first poll the two schedules would space differently, so the everyday paths never carry it.
+ */
+export const POLLING_BY_AGE_PATCH = 'polling-by-age';
+
 export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<VerificationResult> {
   const idProblem = beneficiaryIdProblem(input?.beneficiaryId);
   if (idProblem)
@@ -148,7 +155,12 @@ export async function verifyBeneficiary(input: VerifyBeneficiaryInput): Promise<
   /** A Caliza error no retry can fix (unknown beneficiary, bad credentials): the run fails with it. */
   let fatal: ApplicationFailure | null = null;
   const update = (event: MachineEvent): void => {
-    state = apply(state, event, Date.now());
+    const now = Date.now();
+    const byAge = apply(state, event, now);
+    const flat = apply(state, event, now, 'FLAT');
+    const same =
+      byAge.nextPollAt === flat.nextPollAt && byAge.currentPollIntervalMs === flat.currentPollIntervalMs;
+    state = same || patched(POLLING_BY_AGE_PATCH) ? byAge : flat;
   };
 
   /** Set once the run is about to continue as new: a `session` update still waiting then ends. */

@@ -70,6 +70,7 @@ describe('npm run bench -- --quick', () => {
       'memory',
       'polling',
       'receiver',
+      'startLatency',
     ]);
   });
 
@@ -103,9 +104,19 @@ describe('npm run bench -- --quick', () => {
     expect(memory.maxCachedWorkflows).toBeGreaterThan(0);
   });
 
-  it('receiver: both deliveries were loaded, with no failed request', () => {
+  it('start: every start() and every bare update-with-start answered, at the same rate, with a ratio', () => {
+    const start = report.sections.startLatency!;
+    for (const run of [start.baseline, start.verifications]) {
+      expect(run.failed).toBe(0);
+      expect(run.latencyMs.count).toBe(run.sent);
+    }
+    expect(start.verifications.sent).toBe(start.baseline.sent);
+    expect(Number.isFinite(start.p99Ratio)).toBe(true);
+  });
+
+  it('receiver: every delivery was loaded, with no failed request', () => {
     const receiver = report.sections.receiver!;
-    for (const run of [receiver.withSignal, receiver.noOpDelivery]) {
+    for (const run of [receiver.withSignal, receiver.rawSignalWithStart, receiver.noOpDelivery]) {
       expect(run.total).toBeGreaterThan(0);
       expect(run.non2xx + run.errors).toBe(0);
     }
@@ -114,7 +125,7 @@ describe('npm run bench -- --quick', () => {
 
   it('polling: the time-skipping run makes exactly the calls the schedule predicts', () => {
     const polling = report.sections.polling!;
-    expect(polling.computed.total).toBe(725);
+    expect(polling.computed.total).toBe(117);
     expect(polling.measured.total).toBe(polling.computed.total);
   });
 
@@ -122,6 +133,7 @@ describe('npm run bench -- --quick', () => {
     for (const heading of [
       '## Targets',
       '## 1. End to end',
+      '## 1b. start() → verificationUrl',
       '## 2. History cost',
       '## 3. Worker memory',
       '## 4. Webhook receiver',
@@ -130,6 +142,7 @@ describe('npm run bench -- --quick', () => {
       expect(markdown).toContain(heading);
     }
     expect(stdout).toContain('## Targets');
-    expect(report.targets.length).toBe(5);
+    // The figures: two end to end, start, events, memory, receiver, polling (100,000 pending is opt-in).
+    expect(report.targets.map((t) => t.name)).toHaveLength(7);
   });
 });

@@ -25,6 +25,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'failed-by-poll', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'failure-details-unreadable', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'expired', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+  { name: 'pending-past-a-day', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'duplicate-and-conflicting-events', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
   { name: 'continue-as-new', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', continuesAsNew: true },
   { name: 'cancelled', closedBy: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED' },

@@ -15,6 +15,8 @@ import {
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 const session = (
   status: VerificationSession['status'],
   type: VerificationSession['type'] = 'INDIVIDUAL',
@@ -54,6 +56,24 @@ const created = (
     T0,
   );
 
+/** Polls a session that stays PENDING until the deadline; each gap with the time its wait began. */
+function pollsUntilDeadline(
+  start: MachineState,
+  deadline: number,
+): { polls: number; gaps: { at: number; gap: number }[] } {
+  let state = { ...start, deadlineAt: deadline };
+  let now = T0;
+  const gaps: { at: number; gap: number }[] = [];
+  for (;;) {
+    const action = nextAction(state, now);
+    if (action.type !== 'WAIT' || action.reason !== 'POLL') break;
+    gaps.push({ at: now, gap: action.until - now });
+    now = action.until;
+    state = apply(state, { type: 'SESSION_READ', session: session('PENDING'), source: 'POLL' }, now);
+  }
+  return { polls: state.pollCount, gaps };
+}
+
 describe('the verification decision machine', () => {
   it('creates the session first, or reads it in record-outcome mode', () => {
     expect(nextAction(initialState({ beneficiaryId: 'b1' }, T0), T0)).toEqual({ type: 'CREATE_SESSION' });
@@ -63,8 +83,12 @@ describe('the verification decision machine', () => {
     });
   });
 
-  it('polls after 1, 2, 4 … minutes, capped at an hour', () => {
-    let state = created();
+  it('with a flat cap, polls after 1, 2, 4 … minutes, capped at it', () => {
+    let state = apply(
+      initialState({ beneficiaryId: 'b1', polling: { maxIntervalMs: 60 * MIN } }, T0),
+      { type: 'SESSION_READ', session: session('PENDING'), source: 'CREATE' },
+      T0,
+    );
     const gaps: number[] = [];
     let now = T0;
     for (let i = 0; i < 9; i++) {
@@ -77,6 +101,54 @@ describe('the verification decision machine', () => {
     }
     expect(gaps).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
     expect(state.pollCount).toBe(9);
+  });
+
+  it('by default spaces polls by the session age: 10 min in the first hour, then 1 h, 4 h, 12 h', () => {
+    const { polls, gaps } = pollsUntilDeadline(created(), T0 + DAY * 30);
+    const capAt = (age: number) =>
+      age < HOUR ? 10 * MIN : age < DAY ? HOUR : age < 7 * DAY ? 4 * HOUR : 12 * HOUR;
+    expect(gaps.slice(0, 8).map((g) => g.gap / MIN)).toEqual([1, 2, 4, 8, 10, 10, 10, 10]);
+    // Never longer apart than the cap at the age the wait began: the longest a lost webhook waits.
+    for (const { at, gap } of gaps) expect(gap).toBeLessThanOrEqual(capAt(at - T0));
+    // Each cap is reached, by doubling from the one before.
+    for (const cap of [HOUR, 4 * HOUR, 12 * HOUR]) expect(gaps.some((g) => g.gap === cap)).toBe(true);
+    expect(gaps.map((g) => g.gap)).toContain(20 * MIN);
+    // By hand (minutes of age): 1, 3, 7, 15, then 25 … 65 (5), 85, 125, 185 … 1385 hourly (21), 1445,
+    // 1565, 1805 … 9965 every 4 h (35), 10205, 10685, 11405 … 43085 every 12 h (45): 116 reads, plus the
+    // create, 117 Caliza calls over the 30-day deadline (the budget is 150).
+    expect(polls).toBe(116);
+  });
+
+  it('keeps the hourly schedule for state carried from a run without one, then takes the default', () => {
+    const old = created();
+    const { byAge: _b, ...flat } = old.polling;
+    const carried = { ...carry(old), polling: flat, sessionSeenAt: undefined };
+    const next = initialState({ beneficiaryId: 'b1', carried }, T0);
+    expect(next.polling.byAge).toEqual(old.polling.byAge);
+    const custom = initialState(
+      { beneficiaryId: 'b1', carried: { ...carried, polling: { ...flat, maxIntervalMs: 5 * MIN } } },
+      T0,
+    );
+    expect(custom.polling.byAge).toBeUndefined();
+  });
+
+  it('spaces polls flat when asked to, as runs before the schedule by age did', () => {
+    let state = created();
+    let now = T0;
+    const gaps: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const action = nextAction(state, now);
+      if (action.type !== 'WAIT') throw new Error(`expected WAIT, got ${action.type}`);
+      gaps.push((action.until - now) / MIN);
+      now = action.until;
+      state = apply(
+        state,
+        { type: 'SESSION_READ', session: session('PENDING'), source: 'POLL' },
+        now,
+        'FLAT',
+      );
+    }
+    expect(gaps).toEqual([1, 2, 4, 8, 16, 32, 60, 60]);
   });
 
   it('confirms a webhook with one read before deciding, and credits the webhook', () => {
@@ -337,6 +409,17 @@ describe('the verification decision machine', () => {
       RangeError,
     );
     expect(() => initialState({ beneficiaryId: 'b1', polling: { multiplier: 0.5 } }, T0)).toThrow(RangeError);
+    for (const byAge of [
+      [],
+      [{ fromAgeMs: MIN, maxIntervalMs: HOUR }],
+      [
+        { fromAgeMs: 0, maxIntervalMs: HOUR },
+        { fromAgeMs: 0, maxIntervalMs: 2 * HOUR },
+      ],
+      [{ fromAgeMs: 0, maxIntervalMs: 1_000 }],
+    ]) {
+      expect(() => initialState({ beneficiaryId: 'b1', polling: { byAge } }, T0)).toThrow(RangeError);
+    }
   });
 
   describe('failure details from the beneficiary', () => {
