@@ -10,5 +10,5 @@ module.exports = {
   // Workers, servers and bundling share two cores: one file at a time keeps timing predictable.
   maxWorkers: 1,
   testTimeout: 60_000,
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tools/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tools/', '<rootDir>/test-results/'],
 };

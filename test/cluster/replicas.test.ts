@@ -35,6 +35,8 @@ describe('two workers and two receivers on the cluster, one of each killed', () 
       WEBHOOK_TEMPORAL_TIMEOUT_MS: String(RECEIVER_TEMPORAL_TIMEOUT_MS),
       WEBHOOK_RETRY_AFTER_SECONDS: '1',
       LOG_LEVEL: 'info',
+      // Receivers run side by side: each admin server on a free port.
+      ADMIN_PORT: '0',
     };
     return startServiceProcess({
       script: 'src/webhooks/main.ts',

@@ -6,6 +6,7 @@ import { VerificationClient } from '../../src/client';
 import { dataConverterFromEnv } from '../../src/codec';
 import { type VerificationEvent, verificationEventSignal, workflowIdFor } from '../../src/contracts';
 import { createVerificationWorker } from '../../src/worker';
+import { FAILURE_DETAILS_PATCH } from '../../src/workflows/verify-beneficiary';
 import { runEvents } from '../support/history';
 import { ScriptedCaliza } from '../support/scripted-activities';
 import { connectToDevServer, uniqueTaskQueue, workflowBundle } from '../support/temporal';
@@ -88,12 +89,20 @@ describe('payload encryption on a real Temporal server', () => {
     );
     // Input, summary, update, two Caliza results, the signal and the result at least.
     expect(encrypted.length).toBeGreaterThanOrEqual(7);
-    // The only payload the SDK writes unencoded is the local-activity marker's own bookkeeping (sequence
-    // number, activity type, times), which the workflow never fills.
-    const unencrypted = payloads
-      .filter((p) => !encrypted.includes(p))
-      .map((p) => p.path.replace(/^\.\d+\./, ''));
-    expect(new Set(unencrypted)).toEqual(new Set(['markerRecordedEventAttributes.details.data.payloads.0']));
+    // The only payloads the SDK writes unencoded are the local-activity marker's own bookkeeping (sequence
+    // number, activity type, times), which the workflow never fills, and a patch marker's id (a rejection
+    // reads the beneficiary's reason behind the failure-details patch).
+    const unencrypted = payloads.filter((p) => !encrypted.includes(p));
+    expect(new Set(unencrypted.map((p) => p.path.replace(/^\.\d+\./, '')))).toEqual(
+      new Set([
+        'markerRecordedEventAttributes.details.data.payloads.0',
+        'markerRecordedEventAttributes.details.patch-data.payloads.0',
+      ]),
+    );
+    const patchIds = unencrypted
+      .filter((p) => p.path.includes('.patch-data.'))
+      .map((p) => (JSON.parse(Buffer.from(p.payload.data ?? []).toString('utf8')) as { id: string }).id);
+    expect(patchIds).toEqual([FAILURE_DETAILS_PATCH]);
     for (const { path, payload } of payloads) {
       const bytes = bytesOf(payload);
       for (const secret of [beneficiaryId, verificationUrl, message]) {
