@@ -275,13 +275,6 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker', 'webhooks', 'codec-server'],
   },
   {
-    variable: '`NODE_OPTIONS`',
-    default: 'unset',
-    meaning:
-      "Node's own; a `--max-old-space-size` in it (or on the command line) replaces the worker's 192 MB heap cap for its workflow threads",
-    readBy: ['worker'],
-  },
-  {
     variable: '`LOG_FORMAT`',
     default: '`pretty` on a terminal, else `json`',
     meaning: '`npm start` log lines',

@@ -2,7 +2,6 @@
  * The worker part: `verifyBeneficiary` and the Caliza activities on one task queue, with the measured
  * tuning defaults, refusing to start where the search attributes it upserts are missing.
  */
-import v8 from 'node:v8';
 import { type DataConverter, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { VerificationActivities } from '../contracts';
 import type { Logger } from '../logger';
@@ -25,8 +24,6 @@ export interface VerificationWorkerOptions {
   dataConverter?: DataConverter;
   /** Traces activities and exports the workflow's spans; off when absent. */
   tracing?: Tracing | null;
-  /** V8 heap limit of the workflow threads, MB (`WORKFLOW_THREAD_HEAP_MB` by default). */
-  workflowThreadHeapMb?: number;
   /** Worker tuning, e.g. cache size and pollers. */
   tuning?: Partial<
     Pick<
@@ -56,33 +53,8 @@ export const WORKER_TUNING_DEFAULTS = {
 /** In-flight Caliza calls get this long to finish before they are cancelled at shutdown. */
 export const WORKER_SHUTDOWN_GRACE_MS = 10_000;
 
-/**
- * V8 old-space limit (MB) of the threads the SDK runs workflows in, unless the process was started with its
- * own `--max-old-space-size`. Above the cache limit every arriving workflow evicts another, and with the
- * default limit (derived from the machine's memory) V8 collects the evicted ones' garbage so lazily that a
- * worker holding 10,000 pending verifications reached 465–536 MB; 500 cached workflows need about 100 MB.
- * Measured in docs/benchmarks.md (section 3).
- */
-export const WORKFLOW_THREAD_HEAP_MB = 192;
-
-/** The V8 flag that caps the workflow threads' heap, or null where the operator set a limit already. */
-export function workflowThreadHeapFlag(
-  heapMb: number,
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): string | null {
-  const setAlready = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
-    /^--max[-_]old[-_]space[-_]size(=|$)/.test(arg),
-  );
-  return setAlready ? null : `--max-old-space-size=${heapMb}`;
-}
-
 export async function createVerificationWorker(options: VerificationWorkerOptions): Promise<Worker> {
   const tracing = workerTracingOptions(options.tracing ?? null);
-  // Workflow threads are created by Worker.create and size their heap from the V8 flags of that moment;
-  // the main thread's heap, configured at start-up, is not affected.
-  const heapFlag = workflowThreadHeapFlag(options.workflowThreadHeapMb ?? WORKFLOW_THREAD_HEAP_MB);
-  if (heapFlag) v8.setFlagsFromString(heapFlag);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
