@@ -69,15 +69,16 @@ describe('the image entries, from the built dist/ with production dependencies o
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('image'),
     };
     const webhookPort = await freePort();
+    const adminPorts = { worker: String(await freePort()), receiver: String(await freePort()) };
     const worker = node(['dist/main.js', 'worker'], {
       ...temporal,
-      ADMIN_PORT: String(await freePort()),
+      ADMIN_PORT: adminPorts.worker,
       ...calizaEnvFor(sandbox),
     });
     // As in the manifests: the receiver is given its secret, and needs no Caliza credentials.
     const receiver = node(['dist/main.js', 'webhooks'], {
       ...temporal,
-      ADMIN_PORT: String(await freePort()),
+      ADMIN_PORT: adminPorts.receiver,
       WEBHOOK_PORT: String(webhookPort),
       WEBHOOK_HOST: '127.0.0.1',
       CALIZA_WEBHOOK_SECRETS: await caliza.getWebhookSecret(integratorId),
@@ -88,6 +89,13 @@ describe('the image entries, from the built dist/ with production dependencies o
         receiver.waitFor('webhook receiver listening', 30_000),
       ]);
       await caliza.setWebhookUrl(integratorId, `http://127.0.0.1:${webhookPort}/webhooks/caliza`);
+      // The image's HEALTHCHECK command, against each running process's admin port, and against none.
+      for (const port of Object.values(adminPorts)) {
+        expect(await node(['dist/healthcheck.js'], { ADMIN_PORT: port }).exited).toBe(0);
+      }
+      expect(await node(['dist/healthcheck.js'], { ADMIN_PORT: String(await freePort()) }).exited).not.toBe(
+        0,
+      );
 
       const verifications = new VerificationClient(dev.client, { taskQueue: temporal.TEMPORAL_TASK_QUEUE });
       const beneficiaryId = await verifyThroughWebhook(sandbox, caliza, verifications, 'image');
