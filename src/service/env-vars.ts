@@ -248,6 +248,20 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     readBy: ['worker'],
   },
   {
+    variable: '`HEAP_LIMIT_MB`',
+    default: '`256`',
+    meaning:
+      'V8 heap limit (`--max-old-space-size`, and 16 MB semi-spaces) each service process re-executes itself with at start (Node ≥ 22.15); `0` keeps Node’s default (docs/deploying.md)',
+    readBy: ['worker', 'webhooks', 'codec-server', 'api'],
+  },
+  {
+    variable: '`NODE_OPTIONS`',
+    default: 'unset',
+    meaning:
+      'Node’s own options; a `--max-old-space-size` there (or on the command line) is kept, and `HEAP_LIMIT_MB` is not applied',
+    readBy: ['worker', 'webhooks', 'codec-server', 'api'],
+  },
+  {
     variable: '`ADMIN_PORT`',
     default: '`9090`',
     meaning:

@@ -6,6 +6,7 @@
 import { EncryptionCodec } from '../codec';
 import { createLogger } from '../logger';
 import { type ServicePart, loadServiceConfig } from './config';
+import { applyHeapLimit } from './heap-limit';
 import { installRuntime } from './runtime';
 import { SdkMetrics } from './sdk-metrics';
 import { Tracing } from './tracing';
@@ -30,8 +31,11 @@ export async function runService(
   parts: readonly ServicePart[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  // First: it may re-execute the process with its heap limit.
+  const heap = applyHeapLimit();
   const config = loadServiceConfig(parts, env);
   const logger = createLogger(parts.length === 1 ? (parts[0] as string) : 'service');
+  logger.info({ heapLimitMb: heap.limitMb, why: heap.reason }, 'heap limit');
   // The SDK's native runtime serves the worker (and collects its metrics); the other parts use the plain client.
   const sdkMetrics = parts.includes('worker') ? new SdkMetrics() : null;
   if (sdkMetrics) installRuntime(logger, { metrics: sdkMetrics });
