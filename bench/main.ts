@@ -78,13 +78,19 @@ export async function runBenchmark(
   };
 
   let lab: TemporalLab | null = null;
+  let temporalServer: string | null = null;
   if (wants('e2e') || wants('start') || wants('receiver') || wants('memory')) {
-    progress.step('starting the Temporal dev server');
+    progress.step(
+      options.server === 'cluster'
+        ? 'connecting to the self-hosted cluster'
+        : 'starting the Temporal dev server',
+    );
     try {
-      lab = await startTemporalLab();
+      lab = await startTemporalLab(options.server);
+      temporalServer = `${lab.kind} at ${lab.address}`;
     } catch (err) {
       // Every section that needs the dev server fails with its error; the others still run.
-      const message = `dev server: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `${options.server === 'cluster' ? 'cluster' : 'dev server'}: ${err instanceof Error ? err.message : String(err)}`;
       for (const name of ['e2e', 'start', 'receiver', 'memory'] as const)
         if (wants(name)) errors[name] = message;
     }
@@ -101,7 +107,7 @@ export async function runBenchmark(
             tuning: options.tuning,
             workflowBundlePath,
             baselineBundlePath,
-            serverMetrics: new ServerMetrics(l.metricsUrl),
+            serverMetrics: new ServerMetrics(l.metricsUrls),
           },
           {
             n: options.n,
@@ -180,7 +186,9 @@ export async function runBenchmark(
     }
   } finally {
     if (lab) {
-      progress.step('stopping the dev server');
+      progress.step(
+        options.server === 'cluster' ? 'closing the cluster connections' : 'stopping the dev server',
+      );
       await lab.close();
     }
   }
@@ -223,6 +231,7 @@ export async function runBenchmark(
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     argv,
     machine,
+    temporalServer,
     options: reportedOptions,
     workerTuning: sections.endToEnd?.tuning ?? null,
     sections,

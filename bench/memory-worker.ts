@@ -1,35 +1,24 @@
 /**
  * Child process of the memory section: one verification worker and nothing else, so that its RSS is the
  * worker's. Caliza is a stub that answers PENDING at once (the section measures held workflows, not HTTP).
- * Talks to the parent over IPC: it sends `ready`, then a status every `sampleMs`; `stop` ends it.
+ * It starts as every production process does, re-executing itself with the service's heap limit
+ * (src/service/heap-limit.ts) before anything else, which is why it talks to the parent over stdout (an IPC
+ * channel would not survive the re-execution): one `STATUS_PREFIX` line with `ready`, then one with a
+ * status every `sampleMs`; SIGTERM ends it.
  */
+import { getHeapStatistics } from 'node:v8';
 import { NativeConnection } from '@temporalio/worker';
+import { applyHeapLimit } from '../src/service/heap-limit';
 import { createActivities } from '../src/activities';
 import type { VerificationSession } from '../src/contracts';
-import { createVerificationWorker } from '../src/worker';
-import { fileLogger, installBenchRuntime, type LogLevel } from './runtime';
-import type { WorkerTuning } from './stack';
-
-export interface MemoryWorkerConfig {
-  address: string;
-  taskQueue: string;
-  workflowBundlePath: string;
-  tuning: WorkerTuning;
-  logFile: string;
-  logLevel: LogLevel;
-  sampleMs: number;
-}
-
-export interface MemoryWorkerStatus {
-  type: 'status';
-  rssBytes: number;
-  /** Peak RSS of the process so far (getrusage). */
-  maxRssBytes: number;
-  heapUsedBytes: number;
-  cachedWorkflows: number;
-  inFlightActivations: number;
-  maxCachedWorkflows: number;
-}
+import { createVerificationWorker } from '../src/service/verification-worker';
+import { fileLogger, installBenchRuntime } from './runtime';
+import {
+  type MemoryWorkerConfig,
+  type MemoryWorkerReady,
+  type MemoryWorkerStatus,
+  STATUS_PREFIX,
+} from './memory-worker-protocol';
 
 function pendingSession(beneficiaryId: string): VerificationSession {
   return {
@@ -44,8 +33,10 @@ function pendingSession(beneficiaryId: string): VerificationSession {
 }
 
 async function main(): Promise<void> {
+  const heap = applyHeapLimit();
   const config = JSON.parse(process.env.BENCH_MEMORY_WORKER ?? '{}') as MemoryWorkerConfig;
-  const send = (message: unknown) => process.send?.(message);
+  const send = (message: MemoryWorkerReady | MemoryWorkerStatus) =>
+    process.stdout.write(`${STATUS_PREFIX}${JSON.stringify(message)}\n`);
   const logger = fileLogger(config.logFile, config.logLevel);
   installBenchRuntime(logger);
   const connection = await NativeConnection.connect({ address: config.address });
@@ -82,21 +73,29 @@ async function main(): Promise<void> {
     };
     send(message);
   }, config.sampleMs);
-  process.on('message', (message) => {
-    if (message === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
-  });
-  // The parent going away ends this process too.
-  process.on('disconnect', () => {
+  const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.once('SIGTERM', stop);
+  // The parent going away (its end of stdout closed) ends this process too.
+  process.stdout.once('error', stop);
+  send({
+    type: 'ready',
+    node: process.version,
+    heapLimitMb: heap.limitMb,
+    heapLimitWhy: heap.reason,
+    v8HeapSizeLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024),
   });
-  send({ type: 'ready' });
   await running;
   clearInterval(timer);
   await connection.close();
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`memory worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `memory worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });

@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench`. */
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './runtime';
-import type { WorkerTuning } from './stack';
+import type { LabServer, WorkerTuning } from './stack';
 
 export const SECTIONS = ['e2e', 'start', 'history', 'memory', 'receiver', 'polling'] as const;
 export type SectionName = (typeof SECTIONS)[number];
@@ -16,7 +16,7 @@ export interface BenchOptions {
   pending: number;
   /** Then on to this many in the same worker (0: not measured). */
   pendingLarge: number;
-  /** --max-old-space-size of the memory section's worker process. */
+  /** HEAP_LIMIT_MB of the memory section's worker process (0: Node's default). */
   workerHeapMb: number | undefined;
   receiverSeconds: number;
   receiverConnections: number;
@@ -29,6 +29,8 @@ export interface BenchOptions {
   workflowBundle: string | undefined;
   seed: number;
   tuning: WorkerTuning;
+  /** Where the e2e, start, receiver and memory sections run. */
+  server: LabServer;
   /** A label for this run in the report (e.g. "before", "after"). */
   label: string | undefined;
   quiet: boolean;
@@ -43,11 +45,13 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --concurrency <count>    end-to-end starts in flight at once (default min(n, 1000))
   --pending <count>        pending verifications held by the worker in the memory section (default 10000)
   --pending-large <count>  then on to this many in the same worker (default 0: skip; e.g. 100000)
-  --worker-heap-mb <MB>    run the memory section's worker with --max-old-space-size=<MB>
+  --worker-heap-mb <MB>    HEAP_LIMIT_MB of the memory section's worker (default: the service's; 0: Node's)
   --receiver-seconds <s>   duration of each receiver load run (default 10)
   --receiver-connections <count>  autocannon connections (default 50)
   --start-seconds <s>      duration of each open-loop run of the start section (default 10)
   --start-rate <per s>     start() calls per second there (default: half the e2e baseline's capacity)
+  --server <dev|cluster>   run the sections that need Temporal on the dev server (default, started here)
+                           or on the running self-hosted cluster (npm run cluster -- up)
   --seed <int>             seed of the double's decisions and the baseline's delays (default 1)
   --label <text>           a name for this run in the report
   --out <dir>              where reports go (default bench/results)
@@ -104,6 +108,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       'start-seconds': { type: 'string' },
       'start-rate': { type: 'string' },
       seed: { type: 'string' },
+      server: { type: 'string' },
       label: { type: 'string' },
       out: { type: 'string' },
       'log-level': { type: 'string' },
@@ -128,6 +133,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new Error('--log-level must be one of trace, debug, info, warn, error, silent');
   }
+  const server = values.server ?? 'dev';
+  if (server !== 'dev' && server !== 'cluster') throw new Error('--server must be dev or cluster');
   const tuning: WorkerTuning = {};
   const maxCached = integer('max-cached', values['max-cached'], 0, 100_000);
   const wftSlots = integer('wft-slots', values['wft-slots'], 2, 10_000);
@@ -151,7 +158,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     warmup: integer('warmup', values.warmup, 0, 1_000) ?? (quick ? 2 : 20),
     pending: integer('pending', values.pending, 10, 20_000) ?? (quick ? 100 : 10_000),
     pendingLarge: integer('pending-large', values['pending-large'], 0, 200_000) ?? 0,
-    workerHeapMb: integer('worker-heap-mb', values['worker-heap-mb'], 64, 16_384),
+    workerHeapMb: integer('worker-heap-mb', values['worker-heap-mb'], 0, 16_384),
     receiverSeconds: integer('receiver-seconds', values['receiver-seconds'], 1, 120) ?? (quick ? 1 : 10),
     receiverConnections:
       integer('receiver-connections', values['receiver-connections'], 1, 1_000) ?? (quick ? 10 : 50),
@@ -162,6 +169,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     workflowBundle: values['workflow-bundle'],
     seed: integer('seed', values.seed, 0, 2 ** 31 - 1) ?? 1,
     tuning,
+    server,
     label: values.label,
     quiet: values.quiet === true,
   };

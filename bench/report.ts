@@ -41,6 +41,8 @@ export interface BenchReport {
   command: string;
   argv: string[];
   machine: MachineInfo;
+  /** Where the sections that need a Temporal server ran (none ran: null). */
+  temporalServer: string | null;
   options: Omit<BenchOptions, 'outDir' | 'quiet'>;
   workerTuning: Record<string, unknown> | null;
   sections: {
@@ -314,8 +316,11 @@ function memoryMarkdown(m: MemoryResult): string {
       `**RSS holding all ${m.pending}: ${fmt(m.rssAtFullLoadMB)} MB**. ` +
       `**${fmt(m.rssPerCachedWorkflowKB)} KB per cached workflow** (slope up to the cache limit); caching all ` +
       `${m.pending} would take about ${fmt(m.projectedRssAllCachedMB)} MB. Poll timers set to ` +
-      `${m.pollIntervalMs / 3_600_000} h so that every workflow sits on its timer while measured` +
-      `${m.heapLimitMb ? `; worker run with --max-old-space-size=${m.heapLimitMb}` : ''}.` +
+      `${m.pollIntervalMs / 3_600_000} h so that every workflow sits on its timer while measured. ` +
+      `Worker on Node ${m.worker.node}, heap limit ` +
+      `${m.worker.heapLimitMb === null ? 'Node’s default' : `${m.worker.heapLimitMb} MB`} (${m.worker.heapLimitWhy}; ` +
+      `V8 heap size limit ${m.worker.v8HeapSizeLimitMb} MB)` +
+      `${m.heapLimitMb !== null ? `, with HEAP_LIMIT_MB=${m.heapLimitMb} (--worker-heap-mb)` : ', the service’s default'}.` +
       (m.large
         ? ` Then on to ${m.large.pending}: **RSS ${fmt(m.large.rssMB)} MB** holding them, ` +
           `${m.large.cachedWorkflows} cached, peak ${fmt(m.large.peakRssMB)} MB over the whole run.`
@@ -408,6 +413,9 @@ export function toMarkdown(report: BenchReport): string {
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ` +
       `${m.temporalCli ?? 'Temporal CLI version unknown'}; 1-min load average ${m.loadAverage.atStart} at start, ` +
       `${m.loadAverage.atEnd ?? '—'} at end  `,
+    ...(report.temporalServer
+      ? [`Temporal server: ${report.temporalServer} (e2e, start, receiver, memory)  `]
+      : []),
     `Worker tuning: ${
       report.workerTuning
         ? Object.entries(report.workerTuning)

@@ -7,7 +7,7 @@ import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { timeSkippingServerPath } from '../dev/tool-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes';
-import { installRuntime } from '../src/worker';
+import { installRuntime } from '../src/service/runtime';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 

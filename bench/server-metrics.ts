@@ -1,7 +1,8 @@
 /**
- * The dev server's own Prometheus metrics (`--metrics-port`), read before and after a batch: persistence
- * and visibility calls with their time, and how workflow tasks were matched to pollers. On the dev server
- * both stores are SQLite, so this is where the server's limit shows.
+ * The server's own Prometheus metrics (the dev server's `--metrics-port`, or each cluster service's
+ * endpoint), read before and after a batch: persistence and visibility calls with their time, and how
+ * workflow tasks were matched to pollers. On the dev server both stores are SQLite, on the cluster
+ * PostgreSQL, so this is where the server's limit shows.
  */
 
 export interface ServerMetricsDelta {
@@ -15,16 +16,15 @@ export interface ServerMetricsDelta {
 
 type Sample = Map<string, number>;
 
-function parse(text: string): Sample {
-  const sample: Sample = new Map();
+/** Adds one endpoint's series to `sample` (the cluster's services each report their own). */
+function parseInto(sample: Sample, text: string): void {
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const space = line.lastIndexOf(' ');
     const series = line.slice(0, space);
     const value = Number(line.slice(space + 1));
-    if (Number.isFinite(value)) sample.set(series, value);
+    if (Number.isFinite(value)) sample.set(series, (sample.get(series) ?? 0) + value);
   }
-  return sample;
 }
 
 function label(series: string, name: string): string | undefined {
@@ -33,15 +33,20 @@ function label(series: string, name: string): string | undefined {
 }
 
 export class ServerMetrics {
-  constructor(private readonly url: string) {}
+  constructor(private readonly urls: readonly string[]) {}
 
+  /** Every endpoint's series summed; an endpoint that does not answer adds nothing. */
   async sample(): Promise<Sample> {
-    try {
-      const response = await fetch(this.url);
-      return parse(await response.text());
-    } catch {
-      return new Map();
-    }
+    const sample: Sample = new Map();
+    const texts = await Promise.all(
+      this.urls.map((url) =>
+        fetch(url)
+          .then((response) => response.text())
+          .catch(() => ''),
+      ),
+    );
+    for (const text of texts) parseInto(sample, text);
+    return sample;
   }
 
   /** What happened between two samples; only the `default` namespace's work is counted. */

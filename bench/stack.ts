@@ -11,8 +11,10 @@ import { CalizaClient } from '../src/caliza';
 import type { VerificationClient } from '../src/client';
 import type { VerificationEvent } from '../src/contracts';
 import { freePort } from '../dev/free-port';
-import { type DevServer, startDevServer } from '../dev/temporal-dev-server';
+import { startDevServer } from '../dev/temporal-dev-server';
 import { type SandboxHandle, type SandboxOptions, calizaConfigFor, startSandbox } from '../caliza-double';
+import { TEMPORAL_SERVICES, clusterLayout } from '../scripts/cluster/layout';
+import { servicePid } from '../scripts/cluster/cluster';
 import { VerificationService } from '../src/service/service';
 import type { VerificationWorkerOptions } from '../src/service/verification-worker';
 import type { EventDelivery, RunningWebhookReceiver } from '../src/webhooks';
@@ -22,35 +24,89 @@ export type WorkerTuning = NonNullable<VerificationWorkerOptions['tuning']>;
 
 export const BENCH_WEBHOOK_SECRET = `whsec_bench_${'0'.repeat(40)}`;
 
-/** The dev server and the client-side connections every section on it shares. */
+/** Where the sections that need a Temporal server run: the dev server, or the self-hosted cluster. */
+export type LabServer = 'dev' | 'cluster';
+
+/** The Temporal server and the client-side connections every section on it shares. */
 export interface TemporalLab {
-  server: DevServer;
-  /** The dev server's Prometheus endpoint. */
-  metricsUrl: string;
+  /** What the report calls the server, e.g. "Temporal dev server". */
+  kind: string;
+  address: string;
+  /** The server's Prometheus endpoints (one per service on the cluster). */
+  metricsUrls: string[];
+  /** The server's processes, for their CPU time: name → pid. */
+  serverPids(): Record<string, number>;
   client: Client;
   native: NativeConnection;
   close(): Promise<void>;
 }
 
-export async function startTemporalLab(): Promise<TemporalLab> {
-  const metricsPort = await freePort();
-  const server = await startDevServer({
-    stdio: 'ignore',
-    extraArgs: ['--metrics-port', String(metricsPort)],
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const native = await NativeConnection.connect({ address: server.address });
+async function connect(
+  address: string,
+): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
   return {
-    server,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     client: new Client({ connection }),
     native,
     close: async () => {
       await connection.close().catch(() => undefined);
       await native.close().catch(() => undefined);
+    },
+  };
+}
+
+async function startDevServerLab(): Promise<TemporalLab> {
+  const metricsPort = await freePort();
+  const server = await startDevServer({
+    stdio: 'ignore',
+    extraArgs: ['--metrics-port', String(metricsPort)],
+  });
+  const connections = await connect(server.address);
+  return {
+    kind: 'Temporal dev server',
+    address: server.address,
+    metricsUrls: [`http://127.0.0.1:${metricsPort}/metrics`],
+    serverPids: (): Record<string, number> => {
+      const pid = server.process.pid;
+      return pid === undefined ? {} : { 'Temporal dev server': pid };
+    },
+    ...connections,
+    close: async () => {
+      await connections.close();
       await server.stop();
     },
   };
+}
+
+/**
+ * The self-hosted cluster of `npm run cluster -- up` (PostgreSQL and one process per Temporal service),
+ * already running: the benchmark neither starts nor stops it.
+ */
+async function clusterLab(): Promise<TemporalLab> {
+  const layout = clusterLayout();
+  const pids = () =>
+    Object.fromEntries(
+      TEMPORAL_SERVICES.flatMap((service) => {
+        const pid = servicePid(layout, service);
+        return pid === null ? [] : [[`Temporal ${service}`, pid] as const];
+      }),
+    );
+  if (Object.keys(pids()).length !== TEMPORAL_SERVICES.length) {
+    throw new Error(`the self-hosted cluster is not running at ${layout.address}: npm run cluster -- up`);
+  }
+  const connections = await connect(layout.address);
+  return {
+    kind: 'self-hosted cluster (PostgreSQL)',
+    address: layout.address,
+    metricsUrls: TEMPORAL_SERVICES.map((s) => `http://127.0.0.1:${layout.services[s].metrics}/metrics`),
+    serverPids: pids,
+    ...connections,
+  };
+}
+
+export async function startTemporalLab(server: LabServer = 'dev'): Promise<TemporalLab> {
+  return server === 'cluster' ? clusterLab() : startDevServerLab();
 }
 
 export interface RunningWorker {
@@ -119,7 +175,7 @@ export async function startVerificationStack(options: VerificationStackOptions):
   // Worker and receiver as production assembles them, on the lab's dev server.
   const service = new VerificationService(
     embeddedConfig({
-      temporal: { connectionOptions: { address: lab.server.address }, namespace: 'default', taskQueue },
+      temporal: { connectionOptions: { address: lab.address }, namespace: 'default', taskQueue },
       caliza: calizaConfigFor(sandbox),
       webhooks: webhookSettings({ port: 0, host: '127.0.0.1', secrets: [BENCH_WEBHOOK_SECRET] }),
       workflowBundlePath: options.workflowBundlePath,

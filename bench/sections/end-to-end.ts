@@ -222,7 +222,7 @@ async function runBaseline(
     const ids = Array.from({ length: options.n }, (_, i) => `${prefix}-${i}`);
     progress.step(`baseline: ${ids.length} workflows`);
     const metricsBefore = await ctx.serverMetrics.sample();
-    const cpu = startCpuProfile(devServerPid(lab));
+    const cpu = startCpuProfile(lab.serverPids());
     const t0 = Date.now();
     const startMs = await batch(ids, 'baseline');
     await waitForCompletion(
@@ -307,7 +307,7 @@ async function runVerifications(
     );
     const deliveriesBefore = { ...stack.deliveries };
     const metricsBefore = await ctx.serverMetrics.sample();
-    const cpu = startCpuProfile(devServerPid(lab));
+    const cpu = startCpuProfile(lab.serverPids());
     const t0 = Date.now();
     const startMs = await batch(ids, 'verifications');
     await waitForCompletion(lab.client, stack.taskQueue, total, timeoutMs, progress, 'verifications done');
@@ -358,11 +358,6 @@ async function runVerifications(
   } finally {
     await stack.close();
   }
-}
-
-function devServerPid(lab: TemporalLab): Record<string, number> {
-  const pid = lab.server.process.pid;
-  return pid === undefined ? {} : { 'Temporal dev server': pid };
 }
 
 /** Calls answered by the double, summed over statuses, by route. */

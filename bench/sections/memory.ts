@@ -3,13 +3,19 @@
  * waiting on their poll timers); its RSS is sampled as they arrive, giving the peak RSS and the RSS per
  * cached workflow (slope of RSS against the worker's cache occupancy).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { WORKFLOW_TYPE, type VerifyBeneficiaryInput, workflowIdFor } from '../../src/contracts';
 import { beneficiaryIdKey } from '../../src/search-attributes';
-import type { MemoryWorkerConfig, MemoryWorkerStatus } from '../memory-worker';
+import {
+  type MemoryWorkerConfig,
+  type MemoryWorkerReady,
+  type MemoryWorkerStatus,
+  STATUS_PREFIX,
+} from '../memory-worker-protocol';
+import { PROJECT_ROOT } from '../../dev/tool-paths';
 import type { LogLevel } from '../runtime';
 import type { TemporalLab, WorkerTuning } from '../stack';
 import { linearFit, round } from '../stats';
@@ -23,8 +29,16 @@ export interface MemoryOptions {
   workflowBundlePath: string;
   logFile: string;
   logLevel: LogLevel;
-  /** V8 old-space limit of the worker process (each isolate), MB; Node's default when absent. */
+  /** `HEAP_LIMIT_MB` of the worker process (0: Node's default); the service's default when absent. */
   heapLimitMb?: number;
+}
+
+/** The worker process as it started: its Node and the heap limit the service's entry gave it. */
+export interface MemoryWorkerInfo {
+  node: string;
+  heapLimitMb: number | null;
+  heapLimitWhy: string;
+  v8HeapSizeLimitMb: number;
 }
 
 export interface MemoryPoint {
@@ -38,7 +52,9 @@ export interface MemoryPoint {
 
 export interface MemoryResult {
   pending: number;
+  /** `--worker-heap-mb` (HEAP_LIMIT_MB of the worker), null: the service's default. */
   heapLimitMb: number | null;
+  worker: MemoryWorkerInfo;
   /** Poll interval used so that timers keep waiting during the measurement. */
   pollIntervalMs: number;
   maxCachedWorkflows: number;
@@ -71,12 +87,66 @@ function steps(pending: number, pendingLarge: number, maxCached: number): number
     .sort((a, b) => a - b);
 }
 
-function startChild(config: MemoryWorkerConfig, heapLimitMb?: number): ChildProcess {
-  const tsx = pathToFileURL(require.resolve('tsx')).href;
-  return fork(path.join(__dirname, '..', 'memory-worker.ts'), [], {
-    execArgv: ['--import', tsx, ...(heapLimitMb ? [`--max-old-space-size=${heapLimitMb}`] : [])],
-    env: { ...process.env, BENCH_MEMORY_WORKER: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+/**
+ * The Node the container image runs (scripts/install-node-lts.sh installs it once, from the npm registry),
+ * so that the worker re-executes itself with its heap limit as in production (Node 20 cannot).
+ */
+function workerNode(): string {
+  try {
+    const bin = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-node-lts.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return path.join(bin, 'node');
+  } catch {
+    return process.execPath;
+  }
+}
+
+/**
+ * The worker compiled to plain JavaScript, as the container image runs the service (`node dist/main.js`):
+ * under tsx the same worker holds about 35 MB more (the TypeScript loader and its source maps).
+ * Dependencies stay external, resolved from the project's node_modules, in whose cache folder it is built.
+ */
+async function compiledWorker(): Promise<string> {
+  const outfile = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bench', 'memory-worker.js');
+  await build({
+    entryPoints: [path.join(__dirname, '..', 'memory-worker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+function startChild(script: string, config: MemoryWorkerConfig, heapLimitMb?: number): ChildProcess {
+  return spawn(workerNode(), [script], {
+    env: {
+      ...process.env,
+      BENCH_MEMORY_WORKER: JSON.stringify(config),
+      ...(heapLimitMb !== undefined && { HEAP_LIMIT_MB: String(heapLimitMb) }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Calls `onMessage` with each message line of the child's stdout. */
+function readMessages(child: ChildProcess, onMessage: (message: { type?: string }) => void): void {
+  let buffered = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.startsWith(STATUS_PREFIX)) onMessage(JSON.parse(line.slice(STATUS_PREFIX.length)));
+      newline = buffered.indexOf('\n');
+    }
   });
 }
 
@@ -87,8 +157,9 @@ export async function runMemory(
 ): Promise<MemoryResult> {
   const taskQueue = `bench-memory-${randomUUID()}`;
   const child = startChild(
+    await compiledWorker(),
     {
-      address: lab.server.address,
+      address: lab.address,
       taskQueue,
       workflowBundlePath: options.workflowBundlePath,
       tuning: options.tuning,
@@ -99,11 +170,16 @@ export async function runMemory(
     options.heapLimitMb,
   );
   let latest: MemoryWorkerStatus | null = null;
+  let info: MemoryWorkerInfo | null = null;
   let peak = 0;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (message: { type?: string }) => {
-      if (message.type === 'ready') resolve();
+    readMessages(child, (message) => {
+      if (message.type === 'ready') {
+        const { type: _type, ...rest } = message as MemoryWorkerReady;
+        info = rest;
+        resolve();
+      }
       if (message.type === 'status') {
         latest = message as MemoryWorkerStatus;
         peak = Math.max(peak, latest.maxRssBytes, latest.rssBytes);
@@ -175,6 +251,8 @@ export async function runMemory(
       );
     }
     const startSeconds = round((Date.now() - t0) / 1000);
+    const workerInfo: MemoryWorkerInfo | null = info;
+    if (!workerInfo) throw new Error('the memory worker never said how it started');
     const maxCached = status().maxCachedWorkflows;
     // Until the cache is full nothing is evicted, and every pending workflow is a cached one.
     const belowLimit = points.filter((p) => p.cachedWorkflows === p.pending && p.pending <= maxCached);
@@ -194,6 +272,7 @@ export async function runMemory(
     return {
       pending: options.pending,
       heapLimitMb: options.heapLimitMb ?? null,
+      worker: workerInfo,
       pollIntervalMs: POLL_INTERVAL_MS,
       maxCachedWorkflows: maxCached,
       idleRssMB,
@@ -206,7 +285,7 @@ export async function runMemory(
       startSeconds,
     };
   } finally {
-    if (child.exitCode === null) child.send('stop');
+    if (child.exitCode === null) child.kill('SIGTERM');
     const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
     if (!stopped) child.kill('SIGKILL');
   }
