@@ -23,17 +23,30 @@ async function main(): Promise<void> {
   });
   const url = new URL(config.url);
   if (url.hostname !== '127.0.0.1') throw new Error('the load client only targets 127.0.0.1');
+  // One dynamic request drawing from a counter shared by every connection: each request sends the next
+  // body, so no two connections send the same event. (A list of requests is built up front by every
+  // connection and cycled by each from its start: 50 connections × 30,000 bodies never got going, and
+  // every connection sent the same events.)
+  let next = 0;
   const result = await autocannon({
     url: config.url,
     connections: config.connections,
     duration: config.durationSeconds,
     timeout: 10,
-    requests: config.requests.map((r) => ({
-      method: 'POST',
-      path: url.pathname,
-      headers: { 'content-type': 'application/json', [config.signatureHeader]: r.signature },
-      body: r.body,
-    })),
+    requests: [
+      {
+        method: 'POST',
+        path: url.pathname,
+        setupRequest: (request) => {
+          const r = config.requests[next++ % config.requests.length] as LoadClientConfig['requests'][number];
+          return {
+            ...request,
+            headers: { 'content-type': 'application/json', [config.signatureHeader]: r.signature },
+            body: r.body,
+          };
+        },
+      },
+    ],
   });
   process.send?.({ type: 'result', result });
   process.disconnect?.();

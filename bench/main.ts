@@ -3,7 +3,7 @@
  * server, Caliza sandbox double, real worker, real webhook receiver) and the time-skipping test server.
  * Writes bench/results/<timestamp>.json and .md and prints the Markdown. See docs/benchmarks.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -245,8 +245,27 @@ export async function runBenchmark(
   return { report, files };
 }
 
+/**
+ * `npm run bench -- --render <report.json>`: writes the report's Markdown again with this version of the
+ * report (its targets checked again), next to the JSON; the figures are the recorded ones.
+ */
+function render(jsonPath: string): void {
+  const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchReport;
+  report.temporalServer ??= null;
+  report.targets = checkTargets(report);
+  const markdownPath = jsonPath.replace(/\.json$/, '.md');
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(markdownPath, toMarkdown(report));
+  process.stderr.write(`Rendered ${path.relative(process.cwd(), markdownPath)}\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--render') {
+    if (argv.length !== 2) throw new Error('usage: npm run bench -- --render <report.json>');
+    render(argv[1] as string);
+    return;
+  }
   const options = parseBenchArgs(argv);
   if (options === 'help') {
     process.stdout.write(USAGE);

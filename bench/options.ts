@@ -58,6 +58,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --log-level <level>      level of the stack's log file (default info, as in production)
   --workflow-bundle <file> use a prebuilt workflow bundle instead of bundling src/workflows
   --quiet                  no progress lines
+  --render <report.json>   only write that report's Markdown again, with this version's report and targets
   Worker tuning overrides (default: createVerificationWorker's defaults):
   --max-cached <count>     maxCachedWorkflows
   --wft-slots <count>      maxConcurrentWorkflowTaskExecutions

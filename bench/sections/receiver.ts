@@ -173,7 +173,7 @@ export async function runReceiver(
       },
     );
     // Enough distinct events that no run repeats one (a receiver does not signal a copy twice).
-    const perRun = Math.max(2_000, options.durationSeconds * 3_000);
+    const perRun = Math.max(2_000, options.durationSeconds * 8_000);
     let serial = 0;
     const nextEvent = (): VerificationEvent => {
       const n = serial++;
