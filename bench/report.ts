@@ -272,9 +272,9 @@ function endToEndMarkdown(e: EndToEndResult): string {
     '',
     `CPU over the batch (100 % = one core): verifications: ${cpuLine(v)}; baseline: ${cpuLine(b)}.`,
     '',
-    `**CPU-bound ceiling of the throughput ratio: ${fmt(ceiling, 2)}** (the baseline's CPU per workflow ÷ ` +
-      'a verification’s, everything measured running on this machine, the double included): where the ' +
-      'cores are the limit, verifications per second cannot exceed that share of the baseline’s.',
+    `**CPU cost ratio: ${fmt(ceiling, 2)}** (the baseline's CPU per workflow ÷ a verification’s, every ` +
+      'process of this machine that the batch ran on counted, the double included): where the cores are ' +
+      'the limit, the throughput ratio tends to it.',
   ].join('\n');
 }
 
