@@ -11,6 +11,7 @@ import { type SandboxHandle, startSandbox } from '../../caliza-double';
 import { freePort } from '../../dev/free-port';
 import { PROJECT_ROOT } from '../../dev/tool-paths';
 import { CalizaClient } from '../../src/caliza';
+import { DEFAULT_HEAP_LIMIT_MB } from '../../src/service/heap-limit';
 import { VerificationClient } from '../../src/client';
 import { runNode } from '../support/entry-process';
 import { keysEnv } from '../codec/keys';
@@ -108,6 +109,22 @@ describe('the image entries, from the built dist/ with production dependencies o
         beneficiaryId,
         execution: 'COMPLETED',
       });
+
+      // Each process bounded its own heap where Node can re-execute (the image's Node 24), under the same
+      // pid that SIGTERM reaches below; elsewhere it said how to set the flag.
+      for (const run of [worker, receiver]) {
+        const heapLine = run
+          .output()
+          .split('\n')
+          .find((line) => line.includes('"msg":"heap limit"'));
+        expect(heapLine).toBeDefined();
+        const heap = JSON.parse(heapLine as string) as { heapLimitMb: number | null; why: string };
+        if (typeof (process as { execve?: unknown }).execve === 'function') {
+          expect(heap.heapLimitMb).toBe(DEFAULT_HEAP_LIMIT_MB);
+        } else {
+          expect(heap).toMatchObject({ heapLimitMb: null, why: expect.stringContaining('NODE_OPTIONS=') });
+        }
+      }
 
       // Resident memory after start-up and one verification, against what the manifests request.
       const measured = { worker: rssMiB(worker.child.pid!), receiver: rssMiB(receiver.child.pid!) };
