@@ -251,7 +251,7 @@ export const ENV_VARS: readonly EnvVarDeclaration[] = [
     variable: '`HEAP_LIMIT_MB`',
     default: '`256`',
     meaning:
-      'V8 heap limit (`--max-old-space-size`, and 16 MB semi-spaces) each service process re-executes itself with at start (Node ≥ 22.15); `0` keeps Node’s default (docs/deploying.md)',
+      'V8 heap limit (`--max-old-space-size`, and 16 MB semi-spaces) each service process re-executes itself with at start (Node ≥ 22.15; not where Node’s own sizing is tighter); `0` keeps Node’s default, otherwise at least `64` (docs/deploying.md)',
     readBy: ['worker', 'webhooks', 'codec-server', 'api'],
   },
   {

@@ -12,6 +12,8 @@ const context = (overrides: Partial<HeapLimitContext> = {}): HeapLimitContext =>
   execArgv: [],
   canReexecute: true,
   hasIpcChannel: false,
+  // A large host without a container limit: Node's own sizing (about 4 GB).
+  currentHeapSizeLimitMb: 4_144,
   ...overrides,
 });
 
@@ -36,21 +38,56 @@ describe('the heap limit decision', () => {
     });
   });
 
-  it("leaves an operator's own --max-old-space-size alone, on the command line or in NODE_OPTIONS", () => {
+  it("leaves an operator's own --max-old-space-size alone, in any spelling V8 reads, wherever it is given", () => {
     for (const ctx of [
       context({ execArgv: ['--max-old-space-size=512'] }),
-      context({ execArgv: ['--max-old-space-size', '512'] }),
+      context({ execArgv: ['--max_old_space_size=512'] }),
+      context({ execArgv: ['-max-old-space-size=512'] }),
+      context({ execArgv: ['--max-old-space-size=300', '--max-old-space-size=512'] }),
       context({ env: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=512' } }),
+      context({ env: { NODE_OPTIONS: '"--max-old-space-size=512" --trace-warnings' } }),
+      // The operator's flag wins over HEAP_LIMIT_MB, and the log says which limit is in force.
+      context({ env: { HEAP_LIMIT_MB: '0', NODE_OPTIONS: '--max-old-space-size=512' } }),
     ]) {
       expect(heapLimitDecision(ctx)).toMatchObject({ action: 'keep', limitMb: 512 });
     }
+    // A value V8 reads as "its default" (0) is a choice too: kept, and never re-executed again.
+    expect(heapLimitDecision(context({ execArgv: ['--max-old-space-size=0'] }))).toMatchObject({
+      action: 'keep',
+      limitMb: null,
+    });
     // After its own re-execution the process finds its flag and goes on (no loop).
     expect(
-      heapLimitDecision(context({ execArgv: ['--import', 'tsx', '--max-old-space-size=256'] })),
-    ).toMatchObject({
-      action: 'keep',
-      limitMb: 256,
+      heapLimitDecision(context({ execArgv: ['--max-old-space-size=256', '--import', 'tsx'] })),
+    ).toMatchObject({ action: 'keep', limitMb: 256 });
+  });
+
+  it("keeps an operator's semi-space size, and puts its own flags before the process's", () => {
+    expect(heapLimitDecision(context({ execArgv: ['--max-semi-space-size=32'] }))).toEqual({
+      action: 'reexecute',
+      limitMb: DEFAULT_HEAP_LIMIT_MB,
+      flags: [`--max-old-space-size=${DEFAULT_HEAP_LIMIT_MB}`],
     });
+  });
+
+  it("keeps Node's sizing where a container's memory limit already makes it smaller", () => {
+    expect(heapLimitDecision(context({ currentHeapSizeLimitMb: 176 }))).toMatchObject({
+      action: 'keep',
+      limitMb: null,
+      reason: expect.stringContaining('176 MB'),
+    });
+    expect(heapLimitDecision(context({ currentHeapSizeLimitMb: 2_096 }))).toMatchObject({
+      action: 'reexecute',
+    });
+  });
+
+  it('does not re-execute under a debugger', () => {
+    for (const flag of ['--inspect', '--inspect-brk=0.0.0.0:9229', '--inspect-wait']) {
+      expect(heapLimitDecision(context({ execArgv: [flag] }))).toMatchObject({
+        action: 'keep',
+        reason: expect.stringContaining('debugger'),
+      });
+    }
   });
 
   it('does not re-execute a fork (its IPC channel would close) or on a Node without process.execve', () => {
@@ -66,7 +103,7 @@ describe('the heap limit decision', () => {
   });
 
   it('refuses a HEAP_LIMIT_MB that is not a whole number of MB, naming it', () => {
-    for (const value of ['256MB', '-1', '1.5', '99999999']) {
+    for (const value of ['256MB', '-1', '1.5', '99999999', '32']) {
       expect(() => heapLimitDecision(context({ env: { HEAP_LIMIT_MB: value } }))).toThrow(/HEAP_LIMIT_MB/);
     }
   });
@@ -127,8 +164,11 @@ describe('a service process applying its heap limit', () => {
     expect(unbounded.seen.limitMb).toBeNull();
     expect(unbounded.seen.execArgv.join(' ')).not.toContain('--max-old-space-size');
     // V8's whole limit is old space plus three semi-spaces: 256 + 3 × 16 (Node 24 alone would add 192).
-    expect(unbounded.seen.v8HeapSizeLimitMb).toBeGreaterThan(1_000);
     expect(seen.v8HeapSizeLimitMb).toBe(DEFAULT_HEAP_LIMIT_MB + 48);
+    // Where Node's own sizing (host or container memory) was already tighter, nothing was re-executed.
+    if (unbounded.seen.v8HeapSizeLimitMb > DEFAULT_HEAP_LIMIT_MB + 48) {
+      expect(seen.execArgv[0]).toBe(`--max-old-space-size=${DEFAULT_HEAP_LIMIT_MB}`);
+    }
   });
 
   it("keeps an operator's NODE_OPTIONS limit", async () => {
