@@ -123,13 +123,19 @@ async function compiledWorker(): Promise<string> {
   return outfile;
 }
 
+/** The shell's own heap settings stay out: the worker runs with the service's default unless asked. */
+function workerEnv(config: MemoryWorkerConfig, heapLimitMb: number | undefined): NodeJS.ProcessEnv {
+  const { HEAP_LIMIT_MB: _limit, NODE_OPTIONS: _options, ...env } = process.env;
+  return {
+    ...env,
+    BENCH_MEMORY_WORKER: JSON.stringify(config),
+    ...(heapLimitMb !== undefined && { HEAP_LIMIT_MB: String(heapLimitMb) }),
+  };
+}
+
 function startChild(script: string, config: MemoryWorkerConfig, heapLimitMb?: number): ChildProcess {
   return spawn(workerNode(), [script], {
-    env: {
-      ...process.env,
-      BENCH_MEMORY_WORKER: JSON.stringify(config),
-      ...(heapLimitMb !== undefined && { HEAP_LIMIT_MB: String(heapLimitMb) }),
-    },
+    env: workerEnv(config, heapLimitMb),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
