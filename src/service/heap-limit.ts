@@ -28,6 +28,8 @@ const OLD_SPACE = 'max-old-space-size';
 const SEMI_SPACE = 'max-semi-space-size';
 /** Node 20's default for 64-bit hosts; Node 24 would otherwise take 64 MB per semi-space (three of them). */
 const SEMI_SPACE_MB = 16;
+/** A debugger attached to this process would lose it when the process is replaced. */
+const DEBUGGER_OPTIONS = ['inspect', 'inspect-brk', 'inspect-wait'];
 
 export interface HeapLimitContext {
   env: NodeJS.ProcessEnv;
@@ -91,19 +93,15 @@ export function heapLimitDecision(context: HeapLimitContext): HeapLimitDecision 
   const limitMb = configured ?? DEFAULT_HEAP_LIMIT_MB;
   if (limitMb === 0) return keep(null, 'HEAP_LIMIT_MB=0: Node’s default heap');
   // In a container with a small memory limit Node's own sizing is already tighter.
-  const semiSpaceMb = v8Option(all, SEMI_SPACE) ?? SEMI_SPACE_MB;
-  if (context.currentHeapSizeLimitMb <= limitMb + 3 * semiSpaceMb) {
+  const operatorSemiSpaceMb = v8Option(all, SEMI_SPACE);
+  if (context.currentHeapSizeLimitMb <= limitMb + 3 * (operatorSemiSpaceMb ?? SEMI_SPACE_MB)) {
     return keep(
       null,
       `Node’s default heap (${context.currentHeapSizeLimitMb} MB, from the memory it may use) is within the limit`,
     );
   }
   if (context.hasIpcChannel) return keep(null, 'started with an IPC channel, which re-executing would close');
-  if (
-    v8Option(all, 'inspect') !== undefined ||
-    v8Option(all, 'inspect-brk') !== undefined ||
-    v8Option(all, 'inspect-wait') !== undefined
-  ) {
+  if (DEBUGGER_OPTIONS.some((name) => v8Option(all, name) !== undefined)) {
     return keep(null, 'started with a debugger, which re-executing would disconnect');
   }
   if (!context.canReexecute) {
@@ -115,7 +113,7 @@ export function heapLimitDecision(context: HeapLimitContext): HeapLimitDecision 
   // Before the process's own flags, so that any of them (V8 takes the last) still decides.
   const flags = [
     `--${OLD_SPACE}=${limitMb}`,
-    ...(v8Option(all, SEMI_SPACE) === undefined ? [`--${SEMI_SPACE}=${SEMI_SPACE_MB}`] : []),
+    ...(operatorSemiSpaceMb === undefined ? [`--${SEMI_SPACE}=${SEMI_SPACE_MB}`] : []),
   ];
   return { action: 'reexecute', limitMb, flags };
 }
